@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Writes the reference fixtures that tests/oracle.rs compares telecluster against.
+
+Usage (from the repository root):
+    python3 -m venv .venv && .venv/bin/pip install -r scripts/requirements-fixtures.txt
+    .venv/bin/python scripts/gen_fixtures.py
+
+Every fixture records its provenance (this command, the library versions, the seeds). The
+script refuses to run with other versions than the pinned ones, so a fixture never changes
+silently. CI never runs Python: the fixtures are committed.
+
+Fixtures:
+  tests/fixtures/telemetry_seed42.csv  `telecluster generate --seed 42` (built with cargo here)
+  tests/fixtures/scalers.json          StandardScaler / RobustScaler / MinMaxScaler outputs
+  tests/fixtures/describe_seed42.json  pandas statistics of telemetry_seed42.csv
+"""
+import json
+import os
+import platform
+import subprocess
+import sys
+from importlib.metadata import version
+
+import numpy as np
+import pandas as pd
+from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
+
+PINNED = {"numpy": "2.4.6", "scipy": "1.17.1", "scikit-learn": "1.9.1", "pandas": "3.1.1"}
+OUT = os.path.join("tests", "fixtures")
+
+
+def check_versions():
+    got = {name: version(name) for name in PINNED}
+    if got != PINNED:
+        sys.exit(f"gen_fixtures.py: need {PINNED}, found {got} (pip install -r scripts/requirements-fixtures.txt)")
+
+
+def provenance(extra=None):
+    p = {
+        "generated_by": "scripts/gen_fixtures.py",
+        "command": ".venv/bin/python scripts/gen_fixtures.py",
+        "python": platform.python_version(),
+        "versions": {name: version(name) for name in PINNED},
+    }
+    p.update(extra or {})
+    return p
+
+
+def write_json(name, obj):
+    path = os.path.join(OUT, name)
+    with open(path, "w") as f:
+        json.dump(obj, f, indent=1)
+        f.write("\n")
+    print("wrote", path)
+
+
+def seed_intent(rng):
+    """The seed notebook's data as intended (the same as ../shared/bench/datasets.py's `seed`):
+    three groups with a per-feature spread of (10 ms, 0.05 points), plus 20 uniform anomalies."""
+    centers = np.array([[50, 0.1], [500, 0.2], [40, 5.0]])
+    std = np.array([10.0, 0.05])
+    x = np.vstack([c + rng.normal(size=(100, 2)) * std for c in centers])
+    noise = rng.uniform(low=[100, 1.0], high=[800, 8.0], size=(20, 2))
+    return np.vstack([x, noise])
+
+
+def generated_telemetry():
+    path = os.path.join(OUT, "telemetry_seed42.csv")
+    out = subprocess.run(
+        ["cargo", "run", "--quiet", "--release", "--", "generate", "--seed", "42"],
+        check=True, capture_output=True,
+    ).stdout
+    with open(path, "wb") as f:
+        f.write(out)
+    print("wrote", path)
+    return pd.read_csv(path)
+
+
+def scaler_case(name, columns, x, note):
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    case = {"name": name, "note": note, "columns": columns, "x": x.tolist()}
+    std = StandardScaler().fit(x)
+    case["standard"] = {"center": std.mean_.tolist(), "scale": std.scale_.tolist(), "z": std.transform(x).tolist()}
+    rob = RobustScaler().fit(x)
+    case["robust"] = {"center": rob.center_.tolist(), "scale": rob.scale_.tolist(), "z": rob.transform(x).tolist()}
+    mm = MinMaxScaler().fit(x)
+    case["minmax"] = {"center": mm.data_min_.tolist(), "scale": (1.0 / mm.scale_).tolist(), "z": mm.transform(x).tolist()}
+    return case
+
+
+def main():
+    check_versions()
+    os.makedirs(OUT, exist_ok=True)
+    telemetry = generated_telemetry()
+    features = ["latency_ms", "error_rate_pct"]
+
+    rng = np.random.default_rng(7)
+    n = 200
+    wide = np.column_stack([rng.lognormal(mean=20.0, sigma=1.0, size=n), rng.beta(1.0, 2000.0, size=n)])
+    rng = np.random.default_rng(8)
+    const = np.column_stack([rng.normal(100.0, 5.0, size=50), np.full(50, 7.25)])
+    cases = [
+        scaler_case("seed", features, seed_intent(np.random.default_rng(42)),
+                    "the seed notebook's data as intended, numpy default_rng(42)"),
+        scaler_case("telemetry_seed42", features, telemetry[features].to_numpy(),
+                    "tests/fixtures/telemetry_seed42.csv"),
+        scaler_case("wide_ranges", ["bytes_per_s", "error_ratio"], wide,
+                    "lognormal(20, 1) bytes/s (~5e8) beside beta(1, 2000) ratios (~5e-4), default_rng(7)"),
+        scaler_case("constant_column", ["latency_ms", "replicas"], const,
+                    "a normal column beside a constant one, default_rng(8)"),
+    ]
+    write_json("scalers.json", {
+        "provenance": provenance({"what": "sklearn.preprocessing StandardScaler(), RobustScaler(), MinMaxScaler() "
+                                          "fitted and applied to each x; center/scale as (x - center) / scale"}),
+        "cases": cases,
+    })
+
+    stats = {}
+    for c in features:
+        s = telemetry[c]
+        stats[c] = {"n": int(s.count()), "mean": float(s.mean()), "std": float(s.std(ddof=0)),
+                    "min": float(s.min()), "median": float(s.median()), "p95": float(s.quantile(0.95)),
+                    "max": float(s.max())}
+    write_json("describe_seed42.json", {
+        "provenance": provenance({"what": "pandas.read_csv(telemetry_seed42.csv); per feature count, mean, "
+                                          "std(ddof=0), min, median, quantile(0.95), max"}),
+        "rows": int(len(telemetry)),
+        "features": stats,
+    })
+
+
+if __name__ == "__main__":
+    main()

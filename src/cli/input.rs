@@ -1,0 +1,133 @@
+//! The flags every subcommand that reads telemetry shares, turned into a `Table` and a prepared
+//! feature matrix.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use telecluster::io::csv::{read_path, CsvOptions};
+use telecluster::prep::{Prep, PrepParams, Scaling};
+use telecluster::{Error, Matrix, Table};
+
+use super::Notices;
+
+/// Where the telemetry is and which columns mean what.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// CSV or TSV file with a header line, or `-` for standard input.
+    pub file: PathBuf,
+
+    /// Feature columns to cluster on, comma-separated [default: every numeric column but the id].
+    #[arg(long, value_delimiter = ',', value_name = "COLS")]
+    pub features: Option<Vec<String>>,
+
+    /// Column naming each row's entity (endpoint, host) [default: the first non-numeric column].
+    #[arg(long, value_name = "COLUMN")]
+    pub id: Option<String>,
+
+    /// Field delimiter: one character, or `tab` [default: tab for .tsv/.tab, else comma].
+    #[arg(long, value_parser = parse_delimiter, value_name = "CHAR")]
+    pub delimiter: Option<u8>,
+
+    /// Skip rows with a missing feature value (empty, NA, NaN, null) instead of failing.
+    #[arg(long)]
+    pub drop_missing: bool,
+}
+
+/// How features are transformed before clustering.
+#[derive(Debug, Args)]
+pub struct ScaleArgs {
+    /// Feature scaling: standard (mean 0, std 1), robust (median 0, IQR 1), minmax ([0, 1]), none.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub scale: Option<ScaleKind>,
+
+    /// Apply ln(1 + x) to these features before scaling (for heavy-tailed ones such as latency).
+    #[arg(long, value_delimiter = ',', value_name = "COLS")]
+    pub log1p: Vec<String>,
+}
+
+/// The `--scale` choices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScaleKind {
+    /// Zero mean, unit population variance (scikit-learn's StandardScaler).
+    Standard,
+    /// Zero median, unit interquartile range (RobustScaler).
+    Robust,
+    /// Onto [0, 1] (MinMaxScaler).
+    Minmax,
+    /// Leave features as they are.
+    None,
+}
+
+impl From<ScaleKind> for Scaling {
+    fn from(k: ScaleKind) -> Scaling {
+        match k {
+            ScaleKind::Standard => Scaling::Standard,
+            ScaleKind::Robust => Scaling::Robust,
+            ScaleKind::Minmax => Scaling::MinMax,
+            ScaleKind::None => Scaling::None,
+        }
+    }
+}
+
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        _ => Err(format!("expected one ASCII character or `tab`, got {s:?}")),
+    }
+}
+
+impl InputArgs {
+    /// Reads the table, reporting dropped rows.
+    pub fn load(&self, notices: Notices) -> anyhow::Result<Table> {
+        let opts = CsvOptions {
+            delimiter: self.delimiter,
+            features: self.features.clone(),
+            id: self.id.clone(),
+            drop_missing: self.drop_missing,
+        };
+        let report = read_path(&self.file, &opts).context("reading telemetry")?;
+        if report.dropped_missing > 0 {
+            notices.say(format_args!(
+                "{}: dropped {} row(s) with missing feature values",
+                report.table.source(),
+                report.dropped_missing
+            ));
+        }
+        Ok(report.table)
+    }
+}
+
+impl ScaleArgs {
+    /// Fits the preparation on `table` (scaling `default` unless `--scale` says otherwise).
+    pub fn prepare(&self, table: &Table, default: Scaling) -> anyhow::Result<(Prep, Matrix)> {
+        let mut log1p = Vec::with_capacity(self.log1p.len());
+        for name in &self.log1p {
+            let j = table.feature_index(name).ok_or_else(|| Error::UnknownColumn {
+                path: table.source().into(),
+                name: name.clone(),
+                available: table.features().to_vec(),
+            })?;
+            log1p.push(j);
+        }
+        let scaling = self.scale.map_or(default, Scaling::from);
+        let params = PrepParams::new(scaling).log1p(log1p);
+        Prep::fit_transform(&params, table.x(), table.features())
+            .map_err(|e| table.locate(e))
+            .context("preparing features")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters() {
+        assert_eq!(parse_delimiter("tab"), Ok(b'\t'));
+        assert_eq!(parse_delimiter(";"), Ok(b';'));
+        assert!(parse_delimiter(";;").is_err());
+        assert!(parse_delimiter("é").is_err());
+    }
+}

@@ -1,0 +1,88 @@
+//! Command-line interface: one module per subcommand, each with its `Args` and `run`.
+
+mod describe;
+mod generate;
+mod input;
+
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use clap::{Parser, Subcommand};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (also when the reader of standard output stops early, as `| head` does)
+  1  error: unreadable or invalid input, invalid parameter, failed write
+  2  usage error: unknown subcommand or flag, or a flag value of the wrong form";
+
+/// Finds structure in operations telemetry: groups of endpoints that behave alike, the ones that
+/// fit no group, and how they relate.
+#[derive(Debug, Parser)]
+#[command(name = "telecluster", version, about, after_help = EXIT_CODES, propagate_version = true)]
+pub struct Cli {
+    /// Print no notices on standard error (errors are still printed).
+    #[arg(short, long, global = true)]
+    quiet: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate the seed notebook's synthetic API telemetry as CSV.
+    #[command(after_help = EXIT_CODES)]
+    Generate(generate::Args),
+    /// Show what telecluster sees in a file: column roles and feature statistics.
+    #[command(after_help = EXIT_CODES)]
+    Describe(describe::Args),
+}
+
+/// Where a subcommand reports notices (dropped rows and the like).
+#[derive(Clone, Copy, Debug)]
+pub struct Notices {
+    quiet: bool,
+}
+
+impl Notices {
+    /// Prints a notice on standard error unless `--quiet`.
+    pub fn say(self, message: impl std::fmt::Display) {
+        if !self.quiet {
+            let _ = writeln!(io::stderr(), "telecluster: {message}");
+        }
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let notices = Notices { quiet: cli.quiet };
+    match cli.command {
+        Command::Generate(args) => generate::run(args),
+        Command::Describe(args) => describe::run(args, notices),
+    }
+}
+
+/// Sends what `write` produces to `path` (atomically) or, without a path or with `-`, to
+/// standard output.
+pub fn write_output(path: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> anyhow::Result<()> {
+    match path {
+        Some(p) if p.as_os_str() != "-" => Ok(telecluster::io::write_atomic(p, write)?),
+        _ => {
+            let mut out = BufWriter::new(io::stdout().lock());
+            write(&mut out)?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

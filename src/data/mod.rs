@@ -1,0 +1,5 @@
+//! The data model: tables of telemetry, the synthetic seed telemetry, and descriptions.
+
+pub mod describe;
+pub mod synth;
+pub mod table;

@@ -1,0 +1,372 @@
+//! The `telecluster` binary end to end: every test in its own temporary directory.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Stdio};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use telecluster::io::csv::{read, CsvOptions};
+
+/// A fresh directory for one test, with helpers to write inputs and run the binary in it.
+struct Workdir {
+    dir: tempfile::TempDir,
+}
+
+impl Workdir {
+    fn new() -> Self {
+        Workdir {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, content: &str) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("telecluster").unwrap();
+        c.current_dir(self.dir.path());
+        c
+    }
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    String::from_utf8(out).unwrap()
+}
+
+mod generate {
+    use super::*;
+
+    #[test]
+    fn seed_42_has_321_lines_and_the_intended_group_centres() {
+        let wd = Workdir::new();
+        let out = stdout_of(wd.cmd().args(["generate", "--seed", "42"]));
+        assert_eq!(out.lines().count(), 321);
+        assert_eq!(out.lines().next().unwrap(), "endpoint,latency_ms,error_rate_pct,group");
+        let t = read(out.as_bytes(), "gen", b',', &CsvOptions::default()).unwrap().table;
+        let groups = &t.carried()[0].values;
+        // within three standard errors: 10/sqrt(100) = 1 ms, 0.05/sqrt(100) = 0.005 points
+        for (name, lat, err) in [("healthy", 50.0, 0.1), ("slow", 500.0, 0.2), ("failing", 40.0, 5.0)] {
+            let rows: Vec<usize> = (0..t.n_rows()).filter(|&i| groups[i] == name).collect();
+            assert_eq!(rows.len(), 100, "{name}");
+            let mean = |j: usize| rows.iter().map(|&i| t.x().get(i, j)).sum::<f64>() / rows.len() as f64;
+            assert!((mean(0) - lat).abs() <= 3.0, "{name} latency mean {}", mean(0));
+            assert!((mean(1) - err).abs() <= 0.015, "{name} error-rate mean {}", mean(1));
+        }
+        assert_eq!(groups.iter().filter(|g| *g == "anomaly").count(), 20);
+        assert!(t.x().column(1).all(|v| v >= 0.0), "error rates are clipped at 0");
+    }
+
+    #[test]
+    fn same_seed_same_bytes_other_seed_other_bytes() {
+        let wd = Workdir::new();
+        let a = stdout_of(wd.cmd().args(["generate", "--seed", "42"]));
+        let b = stdout_of(wd.cmd().args(["generate", "--seed", "42"]));
+        let c = stdout_of(wd.cmd().args(["generate", "--seed", "43"]));
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        // The committed fixture pins the stream: a change here changes every oracle's input.
+        assert_eq!(a, std::fs::read_to_string(fixture("telemetry_seed42.csv")).unwrap());
+    }
+
+    #[test]
+    fn writes_a_file_with_sizes_asked_for() {
+        let wd = Workdir::new();
+        wd.cmd()
+            .args(["generate", "--endpoints", "7", "--anomalies", "2", "-o", "t.csv"])
+            .assert()
+            .success()
+            .stdout("");
+        let text = std::fs::read_to_string(wd.path("t.csv")).unwrap();
+        assert_eq!(text.lines().count(), 10);
+    }
+
+    #[test]
+    fn nothing_to_generate_is_an_error() {
+        Workdir::new()
+            .cmd()
+            .args(["generate", "--endpoints", "0", "--anomalies", "0"])
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("must be >= 1"));
+    }
+
+    #[test]
+    fn unwritable_output_fails_without_leaving_a_file() {
+        let wd = Workdir::new();
+        wd.cmd()
+            .args(["generate", "-o", "missing-dir/t.csv"])
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("telecluster: error: missing-dir/t.csv"));
+        assert!(!wd.path("missing-dir").exists());
+    }
+
+    #[test]
+    fn closed_stdout_pipe_exits_0() {
+        let bin = assert_cmd::cargo::cargo_bin("telecluster");
+        let mut child = StdCommand::new(bin)
+            .args(["generate", "--endpoints", "300000"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(first.starts_with("endpoint,"));
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stderr.is_empty());
+    }
+}
+
+mod describe {
+    use super::*;
+
+    #[test]
+    fn lists_roles_and_statistics() {
+        let wd = Workdir::new();
+        let out = stdout_of(
+            wd.cmd()
+                .arg("describe")
+                .arg(fixture("telemetry_seed42.csv"))
+                .arg("--json"),
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["rows"], 320);
+        let cols = v["columns"].as_array().unwrap();
+        let roles: Vec<(&str, &str)> = cols
+            .iter()
+            .map(|c| (c["name"].as_str().unwrap(), c["role"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                ("endpoint", "id"),
+                ("latency_ms", "feature"),
+                ("error_rate_pct", "feature"),
+                ("group", "carried")
+            ]
+        );
+        for key in ["n", "mean", "std", "min", "median", "p95", "max"] {
+            assert!(cols[1][key].is_number(), "{key}");
+        }
+        assert!(cols[0].get("mean").is_none());
+    }
+
+    #[test]
+    fn text_output_is_a_table() {
+        let wd = Workdir::new();
+        wd.cmd()
+            .arg("describe")
+            .arg(fixture("telemetry_seed42.csv"))
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(
+                "320 rows, 4 columns; features in original units",
+            ))
+            .stdout(predicate::str::contains("latency_ms      feature  320"));
+    }
+
+    #[test]
+    fn scaled_statistics() {
+        let wd = Workdir::new();
+        let out = stdout_of(
+            wd.cmd()
+                .arg("describe")
+                .arg(fixture("telemetry_seed42.csv"))
+                .args(["--scale", "standard", "--json"]),
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let lat = &v["columns"][1];
+        assert!(lat["mean"].as_f64().unwrap().abs() < 1e-12);
+        assert!((lat["std"].as_f64().unwrap() - 1.0).abs() < 1e-12);
+        let out = stdout_of(wd.cmd().arg("describe").arg(fixture("telemetry_seed42.csv")).args([
+            "--scale",
+            "minmax",
+            "--log1p",
+            "latency_ms",
+            "--json",
+        ]));
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["columns"][1]["min"], 0.0);
+        assert_eq!(v["columns"][1]["max"], 1.0);
+    }
+
+    #[test]
+    fn reads_tsv_and_stdin_and_explicit_columns() {
+        let wd = Workdir::new();
+        let p = wd.write("fleet.tsv", "host\tcpu\tmem\tdc\na\t0.5\t10\teu\nb\t0.7\t20\tus\n");
+        let out = stdout_of(wd.cmd().arg("describe").arg(&p).arg("--json"));
+        assert!(out.contains("\"cpu\""));
+        let out = stdout_of(
+            wd.cmd()
+                .args(["describe", "-", "--features", "mem", "--id", "dc", "--json"])
+                .write_stdin("host,cpu,mem,dc\na,0.5,10,eu\nb,0.7,20,us\n"),
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let roles: Vec<&str> = v["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["role"].as_str().unwrap())
+            .collect();
+        assert_eq!(roles, ["carried", "carried", "feature", "id"]);
+        assert_eq!(v["source"], "<stdin>");
+    }
+
+    #[test]
+    fn drop_missing_says_how_many() {
+        let wd = Workdir::new();
+        let p = wd.write("m.csv", "id,lat\na,1\nb,\nc,NA\nd,4\n");
+        wd.cmd()
+            .arg("describe")
+            .arg(&p)
+            .arg("--drop-missing")
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("dropped 2 row(s) with missing feature values"))
+            .stdout(predicate::str::contains("2 rows"));
+        wd.cmd()
+            .arg("describe")
+            .arg(&p)
+            .args(["--drop-missing", "--quiet"])
+            .assert()
+            .success()
+            .stderr("");
+    }
+}
+
+mod errors {
+    use super::*;
+
+    /// Runs `describe` on `content` and expects exit 1 with `expected` in the message.
+    fn rejects(content: &str, extra: &[&str], expected: &str) {
+        let wd = Workdir::new();
+        wd.write("bad.csv", content);
+        let out = wd.cmd().args(["describe", "bad.csv"]).args(extra).assert().code(1);
+        let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        assert!(stderr.starts_with("telecluster: error: "), "{stderr}");
+        assert!(stderr.contains(expected), "expected {expected:?} in {stderr:?}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(out.get_output().stdout.is_empty());
+    }
+
+    #[test]
+    fn ragged_row() {
+        rejects(
+            "id,lat,err\na,1,2\nb,3\n",
+            &[],
+            "bad.csv:3: found 2 fields, expected 3 as in the header",
+        );
+    }
+
+    #[test]
+    fn non_numeric_cell() {
+        rejects(
+            "id,lat\na,1\nb,12ms\n",
+            &[],
+            "bad.csv:3:2: column \"lat\": cannot parse \"12ms\" as a number (write the bare number, without its unit)",
+        );
+    }
+
+    #[test]
+    fn nan_cell() {
+        rejects(
+            "id,lat\na,1\nb,NaN\n",
+            &[],
+            "bad.csv:3:2: column \"lat\": missing value \"NaN\"",
+        );
+    }
+
+    #[test]
+    fn inf_cell() {
+        rejects(
+            "id,lat\na,1\nb,inf\n",
+            &[],
+            "bad.csv:3:2: column \"lat\": \"inf\" is not a finite number",
+        );
+    }
+
+    #[test]
+    fn empty_file() {
+        rejects(
+            "",
+            &[],
+            "bad.csv: the file is empty: expected a header line naming the columns",
+        );
+    }
+
+    #[test]
+    fn header_only() {
+        rejects(
+            "id,lat\n",
+            &["--features", "lat"],
+            "bad.csv: no data rows below the header",
+        );
+        rejects("id,lat\n", &[], "bad.csv: no numeric feature columns");
+    }
+
+    #[test]
+    fn unknown_feature_column() {
+        rejects(
+            "id,lat\na,1\n",
+            &["--features", "p99"],
+            "bad.csv: no column named \"p99\" (the columns are: id, lat)",
+        );
+    }
+
+    #[test]
+    fn log1p_out_of_domain() {
+        rejects(
+            "id,lat\na,1\nb,-3\n",
+            &["--log1p", "lat"],
+            "bad.csv:3:2: column \"lat\": -3 is outside log1p's domain",
+        );
+    }
+
+    #[test]
+    fn missing_file() {
+        let wd = Workdir::new();
+        wd.cmd()
+            .args(["describe", "nope.csv"])
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("nope.csv: No such file or directory"));
+    }
+
+    #[test]
+    fn usage_errors_exit_2_and_help_documents_exit_codes() {
+        let wd = Workdir::new();
+        wd.cmd().args(["describe"]).assert().code(2);
+        wd.cmd().args(["frobnicate"]).assert().code(2);
+        wd.cmd()
+            .args(["describe", "x.csv", "--scale", "zscore"])
+            .assert()
+            .code(2);
+        wd.cmd()
+            .arg("--help")
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Exit codes:"));
+    }
+}
