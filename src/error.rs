@@ -293,6 +293,50 @@ impl Error {
     }
 }
 
+/// A soft problem with a result: the result stands, but the user should know.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Warning {
+    /// An iterative fit stopped at its iteration limit before converging.
+    NotConverged {
+        /// The limit that was reached.
+        max_iter: usize,
+    },
+    /// Clusters that lost all their points were re-seeded with the farthest points.
+    EmptyClustersRelocated {
+        /// How many re-seedings happened over the best run.
+        count: usize,
+    },
+    /// The data has fewer distinct groups than clusters asked for (duplicate points).
+    FewerDistinctClusters {
+        /// Clusters with at least one point.
+        found: usize,
+        /// Clusters asked for.
+        requested: usize,
+    },
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Warning::NotConverged { max_iter } => {
+                write!(
+                    f,
+                    "did not converge within max_iter={max_iter} iterations; raise --max-iter or --tol"
+                )
+            }
+            Warning::EmptyClustersRelocated { count } => {
+                write!(f, "{count} empty cluster(s) were re-seeded with the farthest point")
+            }
+            Warning::FewerDistinctClusters { found, requested } => write!(
+                f,
+                "only {found} distinct clusters found for n_clusters={requested} (duplicate points); use a smaller k"
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,189 @@
+//! Initial centres for K-Means: scikit-learn's greedy k-means++, random rows, or given ones.
+
+use rayon::prelude::*;
+
+use super::distance::{sq_dist, CHUNK_ROWS};
+use crate::matrix::Matrix;
+use crate::rng::Rng;
+
+/// How the first centres are chosen.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Init {
+    /// Greedy k-means++ (Arthur & Vassilvitskii 2007, with scikit-learn's `2 + ln k` local
+    /// trials per centre: each centre is the best of several D²-weighted draws).
+    #[default]
+    KMeansPlusPlus,
+    /// `k` distinct rows drawn uniformly.
+    Random,
+    /// These centres (k rows, d columns, in the scaled space the model is fitted in).
+    Given(Matrix),
+}
+
+/// Greedy k-means++ seeding; returns `k × d` centres, row-major.
+///
+/// Every pass over the data is chunked and reduced in chunk order, so the same `rng` state gives
+/// the same centres whatever the thread count. Memory: one `f64` per row (the distance to the
+/// closest centre so far).
+pub fn kmeans_plus_plus(x: &Matrix, k: usize, rng: &mut Rng) -> Vec<f64> {
+    let n = x.n_rows();
+    let d = x.n_cols();
+    let data = x.as_slice();
+    let trials = 2 + (k as f64).ln() as usize;
+    let mut centers = Vec::with_capacity(k * d);
+    let first = rng.below(n);
+    centers.extend_from_slice(x.row(first));
+
+    let mut closest = vec![0.0; n];
+    closest
+        .par_chunks_mut(CHUNK_ROWS)
+        .zip(data.par_chunks(CHUNK_ROWS * d))
+        .for_each(|(dst, rows)| {
+            for (v, r) in dst.iter_mut().zip(rows.chunks_exact(d)) {
+                *v = sq_dist(r, x.row(first));
+            }
+        });
+    let mut chunk_sums: Vec<f64> = closest.par_chunks(CHUNK_ROWS).map(|c| c.iter().sum()).collect();
+    let mut pot: f64 = chunk_sums.iter().sum();
+
+    let mut candidates = vec![0usize; trials];
+    for _ in 1..k {
+        for c in candidates.iter_mut() {
+            let r = rng.uniform() * pot;
+            *c = search_cumulative(&closest, &chunk_sums, r);
+        }
+        // Potential of each candidate: Σ min(closest, d(x, candidate)), chunk by chunk.
+        let per_chunk: Vec<Vec<f64>> = closest
+            .par_chunks(CHUNK_ROWS)
+            .zip(data.par_chunks(CHUNK_ROWS * d))
+            .map(|(cl, rows)| {
+                candidates
+                    .iter()
+                    .map(|&cand| {
+                        let cx = x.row(cand);
+                        cl.iter()
+                            .zip(rows.chunks_exact(d))
+                            .map(|(&c0, r)| c0.min(sq_dist(r, cx)))
+                            .sum::<f64>()
+                    })
+                    .collect()
+            })
+            .collect();
+        let pots: Vec<f64> = (0..trials).map(|t| per_chunk.iter().map(|c| c[t]).sum()).collect();
+        let mut best = 0;
+        for t in 1..trials {
+            if pots[t] < pots[best] {
+                best = t;
+            }
+        }
+        let chosen = candidates[best];
+        centers.extend_from_slice(x.row(chosen));
+        let cx = x.row(chosen);
+        chunk_sums = closest
+            .par_chunks_mut(CHUNK_ROWS)
+            .zip(data.par_chunks(CHUNK_ROWS * d))
+            .map(|(cl, rows)| {
+                let mut s = 0.0;
+                for (c0, r) in cl.iter_mut().zip(rows.chunks_exact(d)) {
+                    *c0 = c0.min(sq_dist(r, cx));
+                    s += *c0;
+                }
+                s
+            })
+            .collect();
+        pot = chunk_sums.iter().sum();
+    }
+    centers
+}
+
+/// The first index whose running sum of `weights` reaches `r` (numpy's `searchsorted(cumsum, r)`),
+/// clipped to the last index; `chunk_sums` are the sums of `weights` per chunk of `CHUNK_ROWS`.
+fn search_cumulative(weights: &[f64], chunk_sums: &[f64], r: f64) -> usize {
+    let mut acc = 0.0;
+    for (ci, &s) in chunk_sums.iter().enumerate() {
+        if acc + s >= r {
+            let start = ci * CHUNK_ROWS;
+            for (i, &w) in weights[start..(start + CHUNK_ROWS).min(weights.len())]
+                .iter()
+                .enumerate()
+            {
+                acc += w;
+                if acc >= r {
+                    return start + i;
+                }
+            }
+            // Rounding between the chunk sum and the running sum: take the chunk's last row.
+            return (start + CHUNK_ROWS).min(weights.len()) - 1;
+        }
+        acc += s;
+    }
+    weights.len() - 1
+}
+
+/// `k` distinct rows drawn uniformly, as centres.
+pub fn random_rows(x: &Matrix, k: usize, rng: &mut Rng) -> Vec<f64> {
+    let mut idx = rng.sample_indices(x.n_rows(), k);
+    rng.shuffle(&mut idx);
+    x.select_rows(&idx).into_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blobs() -> Matrix {
+        let mut rows = Vec::new();
+        let mut rng = Rng::new(4);
+        for c in [[0.0, 0.0], [10.0, 10.0], [-10.0, 10.0]] {
+            for _ in 0..50 {
+                rows.push([c[0] + rng.normal() * 0.1, c[1] + rng.normal() * 0.1]);
+            }
+        }
+        Matrix::from_rows(&rows).unwrap()
+    }
+
+    #[test]
+    fn plus_plus_spreads_centres_over_blobs() {
+        let x = blobs();
+        let c = kmeans_plus_plus(&x, 3, &mut Rng::new(0));
+        let mut blob_of: Vec<usize> = c
+            .chunks_exact(2)
+            .map(|p| {
+                if p[1] < 5.0 {
+                    0
+                } else if p[0] > 0.0 {
+                    1
+                } else {
+                    2
+                }
+            })
+            .collect();
+        blob_of.sort_unstable();
+        assert_eq!(blob_of, vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn cumulative_search_matches_a_plain_scan() {
+        let w: Vec<f64> = (0..10_000).map(|i| (i % 7) as f64).collect();
+        let sums: Vec<f64> = w.chunks(CHUNK_ROWS).map(|c| c.iter().sum()).collect();
+        for r in [0.0, 0.5, 1.0, 12345.0, 29_000.0, 1e12] {
+            let mut acc = 0.0;
+            let mut want = w.len() - 1;
+            for (i, v) in w.iter().enumerate() {
+                acc += v;
+                if acc >= r {
+                    want = i;
+                    break;
+                }
+            }
+            assert_eq!(search_cumulative(&w, &sums, r), want, "r={r}");
+        }
+    }
+
+    #[test]
+    fn identical_points_do_not_break_seeding() {
+        let x = Matrix::from_rows(&[[1.0, 1.0]; 5]).unwrap();
+        let c = kmeans_plus_plus(&x, 3, &mut Rng::new(0));
+        assert_eq!(c.len(), 6);
+        assert_eq!(random_rows(&x, 5, &mut Rng::new(0)).len(), 10);
+    }
+}

@@ -1,0 +1,413 @@
+//! One K-Means run from given centres: Lloyd or Hamerly iterations, scikit-learn's stopping
+//! rules, empty-cluster relocation, the final assignment and the inertia.
+//!
+//! Both algorithms produce the same labels at every iteration (Hamerly only skips distance
+//! computations its bounds prove unnecessary), and both recompute the centres from the labels
+//! with the same chunked sums, so they give the same centres bit for bit. Per-iteration memory
+//! is allocated once per run: labels (4 B/row), Hamerly's two bounds (16 B/row) and, per chunk of
+//! rows, the partial sums.
+
+use rayon::prelude::*;
+
+use super::distance::{nearest_rows, sq_dist, CHUNK_ROWS};
+
+/// Which iteration to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Iteration {
+    Lloyd,
+    Hamerly,
+}
+
+/// What one run produced.
+#[derive(Clone, Debug)]
+pub(crate) struct Run {
+    pub labels: Vec<u32>,
+    pub centers: Vec<f64>,
+    pub inertia: f64,
+    pub n_iter: usize,
+    pub converged: bool,
+    pub relocated: usize,
+}
+
+/// A chunk's share of an iteration: centre sums and counts of its rows, scratch for the kernel.
+struct Partial {
+    sums: Vec<f64>,
+    counts: Vec<u64>,
+    changed: usize,
+    labels: Vec<u32>,
+    dists: Vec<f64>,
+}
+
+/// A bound above which a skipped point's distance is treated as uncertain: it absorbs the
+/// rounding of the bound updates, so a skip is only taken when it is safe by a wide margin.
+const SAFE: f64 = 1.0 + 1e-9;
+
+/// Runs K-Means from `centers` (k × d, row-major) on `data` (n × d).
+///
+/// `tol` is absolute (scikit-learn's `tol × mean feature variance`): the run stops when no label
+/// changes (strict convergence) or when the sum of squared centre shifts is ≤ `tol`.
+pub(crate) fn run(data: &[f64], d: usize, mut centers: Vec<f64>, max_iter: usize, tol: f64, it: Iteration) -> Run {
+    let n = data.len() / d;
+    let k = centers.len() / d;
+    let n_chunks = n.div_ceil(CHUNK_ROWS);
+    let mut partials: Vec<Partial> = (0..n_chunks)
+        .map(|_| Partial {
+            sums: vec![0.0; k * d],
+            counts: vec![0; k],
+            changed: 0,
+            labels: if it == Iteration::Lloyd {
+                vec![0; CHUNK_ROWS]
+            } else {
+                Vec::new()
+            },
+            dists: if it == Iteration::Lloyd {
+                vec![0.0; CHUNK_ROWS]
+            } else {
+                Vec::new()
+            },
+        })
+        .collect();
+    let mut labels = vec![u32::MAX; n];
+    let (mut upper, mut lower) = match it {
+        Iteration::Hamerly => (vec![0.0; n], vec![0.0; n]),
+        Iteration::Lloyd => (Vec::new(), Vec::new()),
+    };
+    let mut half_gap = vec![0.0; k];
+    let mut new_centers = vec![0.0; k * d];
+    let mut shift = vec![0.0; k];
+    let mut sums = vec![0.0; k * d];
+    let mut counts = vec![0u64; k];
+    let mut relocated = 0;
+    let mut strict = false;
+    let mut converged = false;
+    let mut n_iter = 0;
+
+    for iter in 0..max_iter {
+        n_iter = iter + 1;
+        match it {
+            Iteration::Lloyd => lloyd_pass(data, d, &centers, &mut labels, &mut partials),
+            Iteration::Hamerly => {
+                half_gaps(&centers, d, &mut half_gap);
+                hamerly_pass(
+                    data,
+                    d,
+                    &centers,
+                    &half_gap,
+                    iter == 0,
+                    &mut labels,
+                    &mut upper,
+                    &mut lower,
+                    &mut partials,
+                )
+            }
+        }
+        // Reduce the chunks in chunk order: the thread count cannot change the sums.
+        sums.fill(0.0);
+        counts.fill(0);
+        let mut changed = 0;
+        for p in &partials {
+            for (s, v) in sums.iter_mut().zip(&p.sums) {
+                *s += v;
+            }
+            for (c, v) in counts.iter_mut().zip(&p.counts) {
+                *c += v;
+            }
+            changed += p.changed;
+        }
+        if counts.contains(&0) {
+            relocated += relocate_empty(data, d, &labels, &centers, &mut sums, &mut counts);
+        }
+        for j in 0..k {
+            let dst = &mut new_centers[j * d..(j + 1) * d];
+            if counts[j] > 0 {
+                let c = counts[j] as f64;
+                for (v, s) in dst.iter_mut().zip(&sums[j * d..(j + 1) * d]) {
+                    *v = s / c;
+                }
+            } else {
+                // Still empty (every point sits on its centre): keep the old centre.
+                dst.copy_from_slice(&centers[j * d..(j + 1) * d]);
+            }
+            shift[j] = sq_dist(dst, &centers[j * d..(j + 1) * d]).sqrt();
+        }
+        std::mem::swap(&mut centers, &mut new_centers);
+        if changed == 0 {
+            strict = true;
+            converged = true;
+            break;
+        }
+        if shift.iter().map(|s| s * s).sum::<f64>() <= tol {
+            converged = true;
+            break;
+        }
+        if it == Iteration::Hamerly {
+            move_bounds(&labels, &shift, &mut upper, &mut lower);
+        }
+    }
+    if !strict {
+        // The centres moved after the last assignment: assign again so labels match them.
+        lloyd_pass(data, d, &centers, &mut labels, &mut partials);
+    }
+    let inertia = inertia(data, d, &centers, &labels);
+    Run {
+        labels,
+        centers,
+        inertia,
+        n_iter,
+        converged,
+        relocated,
+    }
+}
+
+/// Assigns every row to its nearest centre and accumulates the chunk sums.
+fn lloyd_pass(data: &[f64], d: usize, centers: &[f64], labels: &mut [u32], partials: &mut [Partial]) {
+    partials
+        .par_iter_mut()
+        .zip(data.par_chunks(CHUNK_ROWS * d))
+        .zip(labels.par_chunks_mut(CHUNK_ROWS))
+        .for_each(|((p, rows), lab)| {
+            let m = lab.len();
+            if p.labels.len() < m {
+                p.labels.resize(m, 0);
+                p.dists.resize(m, 0.0);
+            }
+            nearest_rows(rows, d, centers, &mut p.labels[..m], &mut p.dists[..m]);
+            p.sums.fill(0.0);
+            p.counts.fill(0);
+            p.changed = 0;
+            for (i, x) in rows.chunks_exact(d).enumerate() {
+                let j = p.labels[i];
+                if lab[i] != j {
+                    p.changed += 1;
+                    lab[i] = j;
+                }
+                add_row(p, j as usize, x, d);
+            }
+        });
+}
+
+#[inline]
+fn add_row(p: &mut Partial, j: usize, x: &[f64], d: usize) {
+    for (s, v) in p.sums[j * d..(j + 1) * d].iter_mut().zip(x) {
+        *s += v;
+    }
+    p.counts[j] += 1;
+}
+
+/// For each centre, half the distance to its nearest other centre (`s(j)` in Hamerly's paper):
+/// a point closer than that to its centre cannot be closer to any other.
+fn half_gaps(centers: &[f64], d: usize, out: &mut [f64]) {
+    let k = out.len();
+    out.fill(f64::INFINITY);
+    for a in 0..k {
+        for b in a + 1..k {
+            let g = 0.5 * sq_dist(&centers[a * d..(a + 1) * d], &centers[b * d..(b + 1) * d]).sqrt();
+            out[a] = out[a].min(g);
+            out[b] = out[b].min(g);
+        }
+    }
+}
+
+/// Hamerly's assignment: a row keeps its label without any distance computation when its upper
+/// bound is below both its lower bound and its centre's half gap; otherwise the bound is
+/// tightened, and only if that is not enough are all centres scanned.
+#[allow(clippy::too_many_arguments)]
+fn hamerly_pass(
+    data: &[f64],
+    d: usize,
+    centers: &[f64],
+    half_gap: &[f64],
+    first: bool,
+    labels: &mut [u32],
+    upper: &mut [f64],
+    lower: &mut [f64],
+    partials: &mut [Partial],
+) {
+    partials
+        .par_iter_mut()
+        .zip(data.par_chunks(CHUNK_ROWS * d))
+        .zip(labels.par_chunks_mut(CHUNK_ROWS))
+        .zip(upper.par_chunks_mut(CHUNK_ROWS))
+        .zip(lower.par_chunks_mut(CHUNK_ROWS))
+        .for_each(|((((p, rows), lab), up), lo)| {
+            p.sums.fill(0.0);
+            p.counts.fill(0);
+            p.changed = 0;
+            for (i, x) in rows.chunks_exact(d).enumerate() {
+                let mut a = lab[i] as usize;
+                if !first {
+                    let m = half_gap[a].max(lo[i]);
+                    if up[i] * SAFE < m {
+                        add_row(p, a, x, d);
+                        continue;
+                    }
+                    up[i] = sq_dist(x, &centers[a * d..(a + 1) * d]).sqrt();
+                    if up[i] * SAFE < m {
+                        add_row(p, a, x, d);
+                        continue;
+                    }
+                }
+                let (mut b1, mut d1, mut d2) = (0usize, f64::INFINITY, f64::INFINITY);
+                for (j, c) in centers.chunks_exact(d).enumerate() {
+                    let dist = sq_dist(x, c);
+                    if dist < d1 {
+                        d2 = d1;
+                        d1 = dist;
+                        b1 = j;
+                    } else if dist < d2 {
+                        d2 = dist;
+                    }
+                }
+                if lab[i] != b1 as u32 {
+                    p.changed += 1;
+                    lab[i] = b1 as u32;
+                }
+                a = b1;
+                up[i] = d1.sqrt();
+                lo[i] = d2.sqrt();
+                add_row(p, a, x, d);
+            }
+        });
+}
+
+/// Moves the bounds by the centres' shifts: the distance to the own centre can grow by at most
+/// its shift, the distance to any other by at most the largest other shift.
+fn move_bounds(labels: &[u32], shift: &[f64], upper: &mut [f64], lower: &mut [f64]) {
+    let (mut max1, mut arg1, mut max2) = (0.0f64, 0usize, 0.0f64);
+    for (j, &s) in shift.iter().enumerate() {
+        if s > max1 {
+            max2 = max1;
+            max1 = s;
+            arg1 = j;
+        } else if s > max2 {
+            max2 = s;
+        }
+    }
+    upper
+        .par_chunks_mut(CHUNK_ROWS)
+        .zip(lower.par_chunks_mut(CHUNK_ROWS))
+        .zip(labels.par_chunks(CHUNK_ROWS))
+        .for_each(|((up, lo), lab)| {
+            for i in 0..lab.len() {
+                let a = lab[i] as usize;
+                up[i] += shift[a];
+                lo[i] -= if a == arg1 { max2 } else { max1 };
+            }
+        });
+}
+
+/// scikit-learn's relocation: each empty cluster takes the row farthest from its current centre
+/// (farthest first; ties to the lower row), moving that row's weight out of its old cluster's
+/// sums. Labels are not changed; the next assignment settles them. Returns how many moved.
+fn relocate_empty(
+    data: &[f64],
+    d: usize,
+    labels: &[u32],
+    centers: &[f64],
+    sums: &mut [f64],
+    counts: &mut [u64],
+) -> usize {
+    let empty: Vec<usize> = (0..counts.len()).filter(|&j| counts[j] == 0).collect();
+    let dist: Vec<f64> = data
+        .par_chunks(d)
+        .zip(labels.par_iter())
+        .map(|(x, &j)| sq_dist(x, &centers[j as usize * d..(j as usize + 1) * d]))
+        .collect();
+    let mut order: Vec<usize> = (0..dist.len()).collect();
+    let take = empty.len().min(order.len());
+    let by_distance = |a: &usize, b: &usize| dist[*b].total_cmp(&dist[*a]).then(a.cmp(b));
+    if take < order.len() {
+        order.select_nth_unstable_by(take, by_distance);
+    }
+    order.truncate(take);
+    order.sort_unstable_by(by_distance);
+    for (&e, &far) in empty.iter().zip(&order) {
+        let old = labels[far] as usize;
+        let x = &data[far * d..(far + 1) * d];
+        for f in 0..d {
+            sums[old * d + f] -= x[f];
+            sums[e * d + f] = x[f];
+        }
+        counts[old] -= 1;
+        counts[e] = 1;
+    }
+    take
+}
+
+/// Σ ‖x − c(label)‖², summed per chunk and then over chunks in order.
+pub(crate) fn inertia(data: &[f64], d: usize, centers: &[f64], labels: &[u32]) -> f64 {
+    let per_chunk: Vec<f64> = data
+        .par_chunks(CHUNK_ROWS * d)
+        .zip(labels.par_chunks(CHUNK_ROWS))
+        .map(|(rows, lab)| {
+            rows.chunks_exact(d)
+                .zip(lab)
+                .map(|(x, &j)| sq_dist(x, &centers[j as usize * d..(j as usize + 1) * d]))
+                .sum::<f64>()
+        })
+        .collect();
+    per_chunk.iter().sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    fn blobs(n: usize, d: usize, k: usize, seed: u64) -> Vec<f64> {
+        let mut rng = Rng::new(seed);
+        let centres: Vec<f64> = (0..k * d).map(|_| rng.uniform_in(-10.0, 10.0)).collect();
+        let mut x = Vec::with_capacity(n * d);
+        for _ in 0..n {
+            let c = rng.below(k);
+            for f in 0..d {
+                x.push(centres[c * d + f] + rng.normal());
+            }
+        }
+        x
+    }
+
+    #[test]
+    fn hamerly_equals_lloyd_bit_for_bit() {
+        for (n, d, k, seed) in [(5000, 2, 8, 1), (3000, 5, 12, 2), (9000, 1, 3, 3), (2000, 16, 32, 4)] {
+            let x = blobs(n, d, k, seed);
+            let init = x[..k * d].to_vec();
+            for (max_iter, tol) in [(300, 0.0), (5, 0.0), (300, 1e-4)] {
+                let a = run(&x, d, init.clone(), max_iter, tol, Iteration::Lloyd);
+                let b = run(&x, d, init.clone(), max_iter, tol, Iteration::Hamerly);
+                assert_eq!(a.labels, b.labels, "n={n} d={d} k={k}");
+                assert_eq!(a.centers, b.centers);
+                assert_eq!(a.inertia.to_bits(), b.inertia.to_bits());
+                assert_eq!((a.n_iter, a.converged), (b.n_iter, b.converged));
+            }
+        }
+    }
+
+    #[test]
+    fn empty_cluster_takes_the_farthest_row() {
+        // Two centres on the left group; the third, far away, owns nothing at first.
+        let x = [0.0, 0.1, 0.2, 10.0];
+        let r = run(&x, 1, vec![0.0, 0.1, 100.0], 300, 0.0, Iteration::Lloyd);
+        assert_eq!(r.relocated, 1);
+        assert_eq!(r.labels[3], 2);
+        assert!(r.converged);
+        let h = run(&x, 1, vec![0.0, 0.1, 100.0], 300, 0.0, Iteration::Hamerly);
+        assert_eq!(h.labels, r.labels);
+    }
+
+    #[test]
+    fn inertia_never_increases_across_lloyd_iterations() {
+        let x = blobs(2000, 3, 6, 9);
+        let init = x[..6 * 3].to_vec();
+        let mut last = f64::INFINITY;
+        for iters in 1..15 {
+            let r = run(&x, 3, init.clone(), iters, 0.0, Iteration::Lloyd);
+            assert!(
+                r.inertia <= last * (1.0 + 1e-12),
+                "iteration {iters}: {} > {last}",
+                r.inertia
+            );
+            last = r.inertia;
+        }
+    }
+}
