@@ -13,6 +13,7 @@ Fixtures:
   tests/fixtures/telemetry_seed42.csv  `telecluster generate --seed 42` (built with cargo here)
   tests/fixtures/scalers.json          StandardScaler / RobustScaler / MinMaxScaler outputs
   tests/fixtures/describe_seed42.json  pandas statistics of telemetry_seed42.csv
+  tests/fixtures/kmeans.json           KMeans on the seed data, iris, wine and telemetry_seed42
 """
 import json
 import os
@@ -23,6 +24,8 @@ from importlib.metadata import version
 
 import numpy as np
 import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.datasets import load_iris, load_wine
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
 PINNED = {"numpy": "2.4.6", "scipy": "1.17.1", "scikit-learn": "1.9.1", "pandas": "3.1.1"}
@@ -126,6 +129,50 @@ def main():
                                           "std(ddof=0), min, median, quantile(0.95), max"}),
         "rows": int(len(telemetry)),
         "features": stats,
+    })
+
+    kmeans_fixture(telemetry, features)
+
+
+def kmeans_fixture(telemetry, features):
+    sets = [
+        ("seed", seed_intent(np.random.default_rng(42)), "the seed notebook's data as intended, default_rng(42)"),
+        ("iris", load_iris().data, "sklearn.datasets.load_iris()"),
+        ("wine", load_wine().data, "sklearn.datasets.load_wine()"),
+        ("telemetry_seed42", telemetry[features].to_numpy(), "tests/fixtures/telemetry_seed42.csv"),
+    ]
+    cases = []
+    for name, raw, note in sets:
+        scaler = StandardScaler().fit(raw)
+        x = scaler.transform(raw)
+        case = {"name": name, "note": note, "x": x.tolist(), "given": [], "best_of_10": {}, "elbow": []}
+        for k in (3, 5):
+            for max_iter in (1, 2, 5, 300):
+                km = KMeans(n_clusters=k, init=x[:k], n_init=1, max_iter=max_iter, tol=0.0,
+                            algorithm="lloyd").fit(x)
+                case["given"].append({"k": k, "max_iter": max_iter, "n_iter": int(km.n_iter_),
+                                      "inertia": float(km.inertia_), "centroids": km.cluster_centers_.tolist(),
+                                      "labels": km.labels_.tolist()})
+        km = KMeans(n_clusters=3, n_init=10, random_state=0).fit(x)
+        case["best_of_10"] = {"k": 3, "inertia": float(km.inertia_),
+                              "centroids_original_units": scaler.inverse_transform(km.cluster_centers_).tolist()}
+        for k in range(1, 8):
+            case["elbow"].append(float(KMeans(n_clusters=k, n_init=10, random_state=0).fit(x).inertia_))
+        # How often scikit-learn's own best of 10 reaches the random_state=0 optimum above
+        # (random_state = 0..29): the targets are partly luck, and this measures how much.
+        case["elbow_hit_rate"] = [
+            sum(KMeans(n_clusters=k, n_init=10, random_state=s).fit(x).inertia_ <= t * (1 + 1e-9)
+                for s in range(30)) / 30.0
+            for k, t in zip(range(1, 8), case["elbow"])
+        ]
+        cases.append(case)
+    write_json("kmeans.json", {
+        "provenance": provenance({"what": "x = StandardScaler().fit_transform(data); given: KMeans(k, init=x[:k], "
+                                          "n_init=1, max_iter, tol=0, algorithm='lloyd'); best_of_10: KMeans(3, "
+                                          "n_init=10, random_state=0); elbow: inertia of KMeans(k, n_init=10, "
+                                          "random_state=0) for k = 1..7; elbow_hit_rate: share of random_state "
+                                          "0..29 whose KMeans(k, n_init=10) reaches that elbow inertia (+1e-9)"}),
+        "cases": cases,
     })
 
 

@@ -35,6 +35,7 @@ pub mod io;
 pub mod matrix;
 pub mod prep;
 pub mod rng;
+pub mod select;
 pub mod stats;
 
 pub use data::table::{Role, Table, TextColumn};

@@ -100,3 +100,133 @@ fn describe_equals_pandas() {
     }
     assert_eq!(seen, 2);
 }
+
+mod kmeans {
+    use super::*;
+    use telecluster::cluster::{Algorithm, Init, KMeansParams};
+    use telecluster::prep::{Prep, PrepParams};
+
+    fn cases() -> Vec<Value> {
+        load_json("kmeans.json")["cases"].as_array().unwrap().clone()
+    }
+
+    #[test]
+    fn given_init_equals_scikit_learn_at_every_iteration_count() {
+        let mut checked = 0;
+        for case in cases() {
+            let name = case["name"].as_str().unwrap();
+            let x = matrix(&case["x"]);
+            for g in case["given"].as_array().unwrap() {
+                let k = g["k"].as_u64().unwrap() as usize;
+                let max_iter = g["max_iter"].as_u64().unwrap() as usize;
+                let init = x.select_rows(&(0..k).collect::<Vec<_>>());
+                for algorithm in [Algorithm::Lloyd, Algorithm::Hamerly] {
+                    let what = format!("{name} k={k} max_iter={max_iter} {algorithm:?}");
+                    let m = KMeansParams::new(k)
+                        .init(Init::Given(init.clone()))
+                        .max_iter(max_iter)
+                        .tol(0.0)
+                        .algorithm(algorithm)
+                        .check()
+                        .unwrap()
+                        .fit(&x)
+                        .unwrap();
+                    assert_close(
+                        m.centroids().as_slice(),
+                        matrix(&g["centroids"]).as_slice(),
+                        1e-9,
+                        &what,
+                    );
+                    assert_close(&[m.inertia()], &[g["inertia"].as_f64().unwrap()], 1e-9, &what);
+                    assert_eq!(m.n_iter() as u64, g["n_iter"].as_u64().unwrap(), "{what}");
+                    let want: Vec<u32> = g["labels"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|v| v.as_u64().unwrap() as u32)
+                        .collect();
+                    assert_eq!(m.labels(), want.as_slice(), "{what}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 4 * 8 * 2);
+    }
+
+    #[test]
+    fn defaults_reach_scikit_learns_best_of_ten() {
+        for case in cases() {
+            let name = case["name"].as_str().unwrap();
+            let x = matrix(&case["x"]);
+            let m = KMeansParams::new(3).check().unwrap().fit(&x).unwrap();
+            let best = case["best_of_10"]["inertia"].as_f64().unwrap();
+            assert!(m.inertia() <= best * (1.0 + 1e-9), "{name}: {} > {best}", m.inertia());
+        }
+    }
+
+    #[test]
+    fn seed_elbow_inertias_reach_scikit_learns_best_of_ten() {
+        for case in cases().into_iter().filter(|c| c["name"] == "seed") {
+            let name = case["name"].as_str().unwrap();
+            let x = matrix(&case["x"]);
+            for (i, want) in floats(&case["elbow"]).into_iter().enumerate() {
+                let m = KMeansParams::new(i + 1).check().unwrap().fit(&x).unwrap();
+                assert!(
+                    m.inertia() <= want * (1.0 + 1e-9),
+                    "{name} k={}: {} > {want}",
+                    i + 1,
+                    m.inertia()
+                );
+            }
+        }
+    }
+
+    /// scikit-learn's best-of-10 at random_state=0 is a lucky draw on iris and wine for k >= 4
+    /// (its own best of 10 reaches it for only some seeds). Over seeds 0..29, ours must reach
+    /// it at least as often as scikit-learn's does.
+    #[test]
+    fn elbow_optima_are_reached_at_least_as_often_as_by_scikit_learn() {
+        for case in cases() {
+            let name = case["name"].as_str().unwrap();
+            let x = matrix(&case["x"]);
+            let targets = floats(&case["elbow"]);
+            let theirs = floats(&case["elbow_hit_rate"]);
+            for (i, (&want, &rate)) in targets.iter().zip(&theirs).enumerate() {
+                let hits = (0..30u64)
+                    .filter(|&s| {
+                        let m = KMeansParams::new(i + 1).seed(s).check().unwrap().fit(&x).unwrap();
+                        m.inertia() <= want * (1.0 + 1e-9)
+                    })
+                    .count();
+                let ours = hits as f64 / 30.0;
+                assert!(
+                    ours >= rate,
+                    "{name} k={}: reached in {ours:.2} of seeds, scikit-learn {rate:.2}",
+                    i + 1
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn telemetry_centroids_in_original_units_equal_scikit_learns() {
+        let case = cases().into_iter().find(|c| c["name"] == "telemetry_seed42").unwrap();
+        let t = read_path(&fixture("telemetry_seed42.csv"), &CsvOptions::default())
+            .unwrap()
+            .table;
+        let (prep, z) = Prep::fit_transform(&PrepParams::default(), t.x(), t.features()).unwrap();
+        let m = KMeansParams::new(3).check().unwrap().fit(&z).unwrap();
+        let ours = prep.inverse_transform(m.centroids()).unwrap();
+        let mut ours: Vec<Vec<f64>> = ours.rows().map(<[f64]>::to_vec).collect();
+        let mut want: Vec<Vec<f64>> = matrix(&case["best_of_10"]["centroids_original_units"])
+            .rows()
+            .map(<[f64]>::to_vec)
+            .collect();
+        let key = |r: &Vec<f64>| (r[0] * 1e6) as i64;
+        ours.sort_by_key(key);
+        want.sort_by_key(key);
+        for (o, w) in ours.iter().zip(&want) {
+            assert_close(o, w, 1e-9, "telemetry centroid");
+        }
+    }
+}

@@ -54,6 +54,28 @@ impl Algorithm {
     }
 }
 
+/// Whether a run's Lloyd optimum is refined by Hartigan's single-row moves.
+///
+/// Hartigan's method only ever lowers the inertia and stops at a partition that Lloyd's
+/// iteration also accepts, so the refined result is a K-Means solution in every sense, usually a
+/// better local optimum. It runs serially, so `Auto` applies it to sampled starting centres
+/// (k-means++ or random) up to [`REFINE_MAX_ROWS`] rows; given centres are left to Lloyd, as in
+/// scikit-learn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Refine {
+    /// Never refine: scikit-learn's result from the same starting centres.
+    Never,
+    /// Always refine.
+    Always,
+    /// Refine sampled starts on up to [`REFINE_MAX_ROWS`] rows.
+    #[default]
+    Auto,
+}
+
+/// Rows up to which [`Refine::Auto`] refines.
+pub const REFINE_MAX_ROWS: usize = 100_000;
+
 /// K-Means parameters, with scikit-learn's names and defaults; [`KMeansParams::check`] validates
 /// them once.
 ///
@@ -77,6 +99,7 @@ pub struct KMeansParams {
     max_iter: usize,
     tol: f64,
     algorithm: Algorithm,
+    refine: Refine,
     seed: u64,
 }
 
@@ -91,8 +114,21 @@ impl KMeansParams {
             max_iter: 300,
             tol: 1e-4,
             algorithm: Algorithm::Auto,
+            refine: Refine::Auto,
             seed: 0,
         }
+    }
+
+    /// Whether runs are refined by Hartigan's moves (see [`Refine`]).
+    pub fn refine(mut self, refine: Refine) -> Self {
+        self.refine = refine;
+        self
+    }
+
+    /// The same parameters for another number of clusters (an elbow sweep's step).
+    pub fn with_n_clusters(mut self, n_clusters: usize) -> Self {
+        self.n_clusters = n_clusters;
+        self
     }
 
     /// How to choose the initial centres. With [`Init::Given`], one run is made.
@@ -198,6 +234,10 @@ impl KMeansValidParams {
     pub fn seed(&self) -> u64 {
         self.0.seed
     }
+    /// Hartigan refinement.
+    pub fn refine(&self) -> Refine {
+        self.0.refine
+    }
 
     /// Fits K-Means to the rows of `x` (prepared features).
     ///
@@ -220,6 +260,12 @@ impl KMeansValidParams {
         }
         let tol = if p.tol == 0.0 { 0.0 } else { mean_variance(x) * p.tol };
         let iteration = p.algorithm.resolve(k);
+        let refine = match p.refine {
+            Refine::Never => false,
+            Refine::Always => true,
+            Refine::Auto => !matches!(p.init, Init::Given(_)) && n <= REFINE_MAX_ROWS,
+        };
+        let data = x.as_slice();
         let one_run = |run: usize| {
             let mut rng = Rng::stream(p.seed, run as u64);
             let init = match &p.init {
@@ -227,7 +273,23 @@ impl KMeansValidParams {
                 Init::Random => random_rows(x, k, &mut rng),
                 Init::Given(c) => c.as_slice().to_vec(),
             };
-            kmeans_iter::run(x.as_slice(), d, init, p.max_iter, tol, iteration)
+            let mut r = kmeans_iter::run(data, d, init, p.max_iter, tol, iteration);
+            if refine && k > 1 {
+                let mut labels = r.labels.clone();
+                if kmeans_iter::hartigan(data, d, &mut labels, k, p.max_iter) > 0 {
+                    // Lloyd from the refined means settles labels and centres exactly.
+                    let centers = kmeans_iter::means_of(data, d, &labels, &r.centers);
+                    let again = kmeans_iter::run(data, d, centers, p.max_iter, tol, iteration);
+                    if again.inertia < r.inertia {
+                        r = kmeans_iter::Run {
+                            n_iter: r.n_iter + again.n_iter,
+                            relocated: r.relocated + again.relocated,
+                            ..again
+                        };
+                    }
+                }
+            }
+            r
         };
         // Small inputs: runs side by side. Large ones: one run at a time (each is parallel
         // inside), so only one run's buffers are alive.

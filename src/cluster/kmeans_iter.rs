@@ -334,6 +334,103 @@ fn relocate_empty(
     take
 }
 
+/// Hartigan's refinement of a partition: visits the rows in order and moves a row from cluster
+/// `a` to `b` when that lowers the total inertia, i.e. when
+/// `n_b/(n_b+1)·‖x − c_b‖² < n_a/(n_a−1)·‖x − c_a‖²`, updating both means at once. Passes repeat
+/// until no row moves (or `max_passes`). Every partition this leaves is also a fixed point of
+/// Lloyd's iteration, and usually a better one (Telgarsky & Vattani, "Hartigan's method: k-means
+/// clustering without Voronoi", AISTATS 2010). Serial by nature; returns the number of moves.
+pub(crate) fn hartigan(data: &[f64], d: usize, labels: &mut [u32], k: usize, max_passes: usize) -> usize {
+    let mut sums = vec![0.0; k * d];
+    let mut counts = vec![0.0f64; k];
+    for (x, &l) in data.chunks_exact(d).zip(labels.iter()) {
+        let j = l as usize;
+        for (s, v) in sums[j * d..(j + 1) * d].iter_mut().zip(x) {
+            *s += v;
+        }
+        counts[j] += 1.0;
+    }
+    let mut means: Vec<f64> = (0..k * d).map(|i| sums[i] / counts[i / d].max(1.0)).collect();
+    let mut moves = 0;
+    for _ in 0..max_passes {
+        let mut moved = false;
+        for (i, x) in data.chunks_exact(d).enumerate() {
+            let a = labels[i] as usize;
+            if counts[a] <= 1.0 {
+                continue;
+            }
+            let cost = counts[a] / (counts[a] - 1.0) * sq_dist(x, &means[a * d..(a + 1) * d]);
+            let mut best = (a, cost);
+            for b in (0..k).filter(|&b| b != a) {
+                let gain = counts[b] / (counts[b] + 1.0) * sq_dist(x, &means[b * d..(b + 1) * d]);
+                if gain < best.1 {
+                    best = (b, gain);
+                }
+            }
+            // A relative margin keeps rounding from moving a row back and forth forever.
+            let b = best.0;
+            if b == a || best.1 >= cost * (1.0 - 1e-12) {
+                continue;
+            }
+            for f in 0..d {
+                sums[a * d + f] -= x[f];
+                sums[b * d + f] += x[f];
+            }
+            counts[a] -= 1.0;
+            counts[b] += 1.0;
+            for j in [a, b] {
+                for f in 0..d {
+                    means[j * d + f] = sums[j * d + f] / counts[j];
+                }
+            }
+            labels[i] = b as u32;
+            moves += 1;
+            moved = true;
+        }
+        if !moved {
+            break;
+        }
+    }
+    moves
+}
+
+/// The mean of each cluster's rows (chunked sums reduced in order); an empty cluster keeps
+/// `fallback`'s centre.
+pub(crate) fn means_of(data: &[f64], d: usize, labels: &[u32], fallback: &[f64]) -> Vec<f64> {
+    let k = fallback.len() / d;
+    let partial: Vec<(Vec<f64>, Vec<u64>)> = data
+        .par_chunks(CHUNK_ROWS * d)
+        .zip(labels.par_chunks(CHUNK_ROWS))
+        .map(|(rows, lab)| {
+            let mut sums = vec![0.0; k * d];
+            let mut counts = vec![0u64; k];
+            for (x, &l) in rows.chunks_exact(d).zip(lab) {
+                let j = l as usize;
+                for (s, v) in sums[j * d..(j + 1) * d].iter_mut().zip(x) {
+                    *s += v;
+                }
+                counts[j] += 1;
+            }
+            (sums, counts)
+        })
+        .collect();
+    let mut sums = vec![0.0; k * d];
+    let mut counts = vec![0u64; k];
+    for (s, c) in &partial {
+        sums.iter_mut().zip(s).for_each(|(a, b)| *a += b);
+        counts.iter_mut().zip(c).for_each(|(a, b)| *a += b);
+    }
+    (0..k * d)
+        .map(|i| {
+            if counts[i / d] > 0 {
+                sums[i] / counts[i / d] as f64
+            } else {
+                fallback[i]
+            }
+        })
+        .collect()
+}
+
 /// Σ ‖x − c(label)‖², summed per chunk and then over chunks in order.
 pub(crate) fn inertia(data: &[f64], d: usize, centers: &[f64], labels: &[u32]) -> f64 {
     let per_chunk: Vec<f64> = data
@@ -393,6 +490,22 @@ mod tests {
         assert!(r.converged);
         let h = run(&x, 1, vec![0.0, 0.1, 100.0], 300, 0.0, Iteration::Hamerly);
         assert_eq!(h.labels, r.labels);
+    }
+
+    #[test]
+    fn hartigan_only_lowers_inertia_and_leaves_a_lloyd_fixed_point() {
+        for seed in 0..20 {
+            let x = blobs(300, 2, 6, seed);
+            let init = x[..6 * 2].to_vec();
+            let r = run(&x, 2, init, 300, 0.0, Iteration::Lloyd);
+            let mut labels = r.labels.clone();
+            hartigan(&x, 2, &mut labels, 6, 100);
+            let centers = means_of(&x, 2, &labels, &r.centers);
+            let refined = inertia(&x, 2, &centers, &labels);
+            assert!(refined <= r.inertia * (1.0 + 1e-12), "seed {seed}");
+            let again = run(&x, 2, centers, 300, 0.0, Iteration::Lloyd);
+            assert_eq!(again.labels, labels, "seed {seed}: not a Lloyd fixed point");
+        }
     }
 
     #[test]

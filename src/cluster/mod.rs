@@ -6,7 +6,7 @@ pub mod kmeans;
 pub mod kmeans_init;
 mod kmeans_iter;
 
-pub use kmeans::{Algorithm, KMeans, KMeansParams, KMeansValidParams};
+pub use kmeans::{Algorithm, KMeans, KMeansParams, KMeansValidParams, Refine};
 pub use kmeans_init::Init;
 
 /// Renumbers cluster labels in order of first appearance (the first row's cluster becomes 0),
