@@ -72,26 +72,5 @@ fn write_text(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         }
         rows.push(row);
     }
-    let widths: Vec<usize> = (0..head.len())
-        .map(|j| {
-            rows.iter()
-                .filter_map(|r| r.get(j))
-                .map(|s| s.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for row in rows {
-        let mut line = String::new();
-        for (j, cell) in row.iter().enumerate() {
-            // Names and roles read left to right; numbers line up on the right.
-            if j < 2 {
-                line.push_str(&format!("{cell:<w$}  ", w = widths[j]));
-            } else {
-                line.push_str(&format!("{cell:>w$}  ", w = widths[j]));
-            }
-        }
-        writeln!(w, "{}", line.trim_end())?;
-    }
-    Ok(())
+    super::write_columns(&rows, 2, w)
 }

@@ -1,8 +1,10 @@
 //! Command-line interface: one module per subcommand, each with its `Args` and `run`.
 
 mod describe;
+mod elbow;
 mod generate;
 mod input;
+mod kmeans;
 
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -36,6 +38,12 @@ enum Command {
     /// Show what telecluster sees in a file: column roles and feature statistics.
     #[command(after_help = EXIT_CODES)]
     Describe(describe::Args),
+    /// Group rows that behave alike with K-Means (choosing K when not told).
+    #[command(after_help = EXIT_CODES)]
+    Kmeans(kmeans::Args),
+    /// Sweep K-Means over k = 1..k_max: inertia, silhouette, the knee and the chosen k.
+    #[command(after_help = EXIT_CODES)]
+    Elbow(elbow::Args),
 }
 
 /// Where a subcommand reports notices (dropped rows and the like).
@@ -59,7 +67,36 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Generate(args) => generate::run(args),
         Command::Describe(args) => describe::run(args, notices),
+        Command::Kmeans(args) => kmeans::run(args, notices),
+        Command::Elbow(args) => elbow::run(args, notices),
     }
+}
+
+/// Writes `rows` as aligned columns: the first `left` columns left-aligned (names), the rest
+/// right-aligned (numbers); trailing spaces trimmed.
+pub fn write_columns(rows: &[Vec<String>], left: usize, w: &mut dyn Write) -> io::Result<()> {
+    let n_cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..n_cols)
+        .map(|j| {
+            rows.iter()
+                .filter_map(|r| r.get(j))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in rows {
+        let mut line = String::new();
+        for (j, cell) in row.iter().enumerate() {
+            if j < left || j + 1 == n_cols && cell.chars().any(char::is_alphabetic) {
+                line.push_str(&format!("{cell:<w$}  ", w = widths[j]));
+            } else {
+                line.push_str(&format!("{cell:>w$}  ", w = widths[j]));
+            }
+        }
+        writeln!(w, "{}", line.trim_end())?;
+    }
+    Ok(())
 }
 
 /// Sends what `write` produces to `path` (atomically) or, without a path or with `-`, to

@@ -88,7 +88,7 @@ pub const REFINE_MAX_ROWS: usize = 100_000;
 /// assert_eq!((l[0], l[1], l[4]), (l[0], l[0], l[0]));
 /// assert_eq!((l[2], l[3], l[5]), (l[2], l[2], l[2]));
 /// assert_ne!(l[0], l[2]);
-/// assert!((model.inertia() - 0.04).abs() < 1e-12);
+/// assert!((model.inertia() - 2.0 / 75.0).abs() < 1e-12); // 1/75 per cluster
 /// # Ok::<(), telecluster::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
