@@ -42,39 +42,401 @@ pub fn nearest(x: &[f64], centers: &[f64], d: usize) -> (usize, f64) {
 /// at a time with the points' coordinates transposed, so the inner loops run over points and
 /// vectorise for any `d`.
 pub fn nearest_rows(rows: &[f64], d: usize, centers: &[f64], labels: &mut [u32], dists: &mut [f64]) {
-    let mut soa = vec![0.0; d * BLOCK];
-    for ((block, lab), dst) in rows
-        .chunks(d * BLOCK)
-        .zip(labels.chunks_mut(BLOCK))
-        .zip(dists.chunks_mut(BLOCK))
-    {
+    dispatch(rows, d, centers, labels, dists, None);
+}
+
+/// As [`nearest_rows`], and also the squared distance to the second-nearest centre (infinity
+/// with one centre), for Hamerly's lower bounds.
+pub fn nearest_two_rows(
+    rows: &[f64],
+    d: usize,
+    centers: &[f64],
+    labels: &mut [u32],
+    dists: &mut [f64],
+    second: &mut [f64],
+) {
+    dispatch(rows, d, centers, labels, dists, Some(second));
+}
+
+fn dispatch(
+    rows: &[f64],
+    d: usize,
+    centers: &[f64],
+    labels: &mut [u32],
+    dists: &mut [f64],
+    second: Option<&mut [f64]>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, as just checked. FMA is deliberately not enabled: fused
+        // multiply-adds would round differently from the scalar kernel.
+        return unsafe { blocked_avx2(rows, d, centers, labels, dists, second) };
+    }
+    blocked(rows, d, centers, labels, dists, second);
+}
+
+/// The blocked kernel with AVX2 intrinsics: sixteen rows at a time as four independent vectors
+/// (so the compare-and-select chains of one centre overlap), each centre coordinate broadcast.
+/// The operations and their order are exactly the scalar kernel's (subtract, square, add per
+/// feature from 0; strict less-than; the same selects), so the results are the same bits.
+// The lane loops index several parallel arrays (bests, labels, runner-ups) at once.
+#[allow(clippy::needless_range_loop)]
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn blocked_avx2(
+    rows: &[f64],
+    d: usize,
+    centers: &[f64],
+    labels: &mut [u32],
+    dists: &mut [f64],
+    mut second: Option<&mut [f64]>,
+) {
+    // Constant widths let the feature loop unroll and the coordinates stay in registers.
+    let done = match d {
+        1 if second.is_none() => avx2_small::<1, false>(rows, centers, labels, dists, None),
+        2 if second.is_none() => avx2_small::<2, false>(rows, centers, labels, dists, None),
+        3 if second.is_none() => avx2_small::<3, false>(rows, centers, labels, dists, None),
+        4 if second.is_none() => avx2_small::<4, false>(rows, centers, labels, dists, None),
+        1 => avx2_small::<1, true>(rows, centers, labels, dists, second.as_deref_mut()),
+        2 => avx2_small::<2, true>(rows, centers, labels, dists, second.as_deref_mut()),
+        3 => avx2_small::<3, true>(rows, centers, labels, dists, second.as_deref_mut()),
+        4 => avx2_small::<4, true>(rows, centers, labels, dists, second.as_deref_mut()),
+        _ if d <= AVX2_MAX_D => avx2_groups(rows, d, centers, labels, dists, second.as_deref_mut()),
+        _ => 0,
+    };
+    let n = labels.len();
+    if done < n {
+        blocked(
+            &rows[done * d..],
+            d,
+            centers,
+            &mut labels[done..],
+            &mut dists[done..],
+            second.map(|s| &mut s[done..]),
+        );
+    }
+}
+
+/// [`avx2_groups`] for a width known at compile time: the sixteen rows' coordinates are loaded
+/// into registers once per group. `SECOND` says whether the runner-up distance is wanted.
+// The lane loops index several parallel arrays (bests, labels, runner-ups) at once.
+#[allow(clippy::needless_range_loop)]
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn avx2_small<const D: usize, const SECOND: bool>(
+    rows: &[f64],
+    centers: &[f64],
+    labels: &mut [u32],
+    dists: &mut [f64],
+    mut second: Option<&mut [f64]>,
+) -> usize {
+    use std::arch::x86_64::*;
+    let n = labels.len();
+    let whole = n / GROUP * GROUP;
+    let mut soa = [0.0f64; GROUP * 4];
+    for q in (0..whole).step_by(GROUP) {
+        let xs = load_group::<D>(rows, q, &mut soa);
+        let mut best = [_mm256_set1_pd(f64::INFINITY); 4];
+        let mut best2 = [_mm256_set1_pd(f64::INFINITY); 4];
+        let mut best_j = [_mm256_setzero_pd(); 4];
+        for (j, c) in centers.chunks_exact(D).enumerate() {
+            // 0 + t² is t² exactly, so starting from the first square keeps the scalar bits.
+            let mut acc = [_mm256_setzero_pd(); 4];
+            let c0 = _mm256_broadcast_sd(&c[0]);
+            for v in 0..4 {
+                let t = _mm256_sub_pd(xs[0][v], c0);
+                acc[v] = _mm256_mul_pd(t, t);
+            }
+            for f in 1..D {
+                let cf = _mm256_broadcast_sd(&c[f]);
+                for v in 0..4 {
+                    let t = _mm256_sub_pd(xs[f][v], cf);
+                    acc[v] = _mm256_add_pd(acc[v], _mm256_mul_pd(t, t));
+                }
+            }
+            let jv = _mm256_set1_pd(j as f64);
+            for v in 0..4 {
+                let closer = _mm256_cmp_pd::<_CMP_LT_OQ>(acc[v], best[v]);
+                best_j[v] = _mm256_blendv_pd(best_j[v], jv, closer);
+                if SECOND {
+                    let runner_up = _mm256_blendv_pd(acc[v], best[v], closer);
+                    best2[v] = _mm256_min_pd(runner_up, best2[v]);
+                }
+                best[v] = _mm256_blendv_pd(best[v], acc[v], closer);
+            }
+        }
+        for v in 0..4 {
+            // Labels are small whole numbers held exactly in f64: truncation is exact.
+            _mm_storeu_si128(
+                labels.as_mut_ptr().add(q + 4 * v).cast(),
+                _mm256_cvttpd_epi32(best_j[v]),
+            );
+            _mm256_storeu_pd(dists.as_mut_ptr().add(q + 4 * v), best[v]);
+        }
+        if let Some(s) = second.as_deref_mut() {
+            for v in 0..4 {
+                _mm256_storeu_pd(s.as_mut_ptr().add(q + 4 * v), best2[v]);
+            }
+        }
+    }
+    whole
+}
+
+/// Widest rows the AVX2 kernel transposes on the stack.
+#[cfg(target_arch = "x86_64")]
+const AVX2_MAX_D: usize = 64;
+
+/// Rows per AVX2 group: four vectors of four.
+#[cfg(target_arch = "x86_64")]
+const GROUP: usize = 16;
+
+/// Processes whole groups of [`GROUP`] rows; returns how many rows it did.
+// The lane loops index several parallel arrays (bests, labels, runner-ups) at once.
+#[allow(clippy::needless_range_loop)]
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn avx2_groups(
+    rows: &[f64],
+    d: usize,
+    centers: &[f64],
+    labels: &mut [u32],
+    dists: &mut [f64],
+    mut second: Option<&mut [f64]>,
+) -> usize {
+    use std::arch::x86_64::*;
+    let n = labels.len();
+    let whole = n / GROUP * GROUP;
+    let k = centers.len() / d;
+    let mut soa = [0.0f64; GROUP * AVX2_MAX_D];
+    let mut out = [0.0f64; GROUP];
+    for q in (0..whole).step_by(GROUP) {
+        for (p, x) in rows[q * d..(q + GROUP) * d].chunks_exact(d).enumerate() {
+            for (f, &v) in x.iter().enumerate() {
+                soa[f * GROUP + p] = v;
+            }
+        }
+        let mut best = [_mm256_set1_pd(f64::INFINITY); 4];
+        let mut best2 = [_mm256_set1_pd(f64::INFINITY); 4];
+        let mut best_j = [_mm256_setzero_pd(); 4];
+        for (j, c) in centers.chunks_exact(d).enumerate() {
+            let mut acc = [_mm256_setzero_pd(); 4];
+            for (f, cf) in c.iter().enumerate() {
+                let cf = _mm256_broadcast_sd(cf);
+                for (v, a) in acc.iter_mut().enumerate() {
+                    let x = _mm256_loadu_pd(soa.as_ptr().add(f * GROUP + 4 * v));
+                    let t = _mm256_sub_pd(x, cf);
+                    *a = _mm256_add_pd(*a, _mm256_mul_pd(t, t));
+                }
+            }
+            let jv = _mm256_set1_pd(j as f64);
+            for v in 0..4 {
+                let closer = _mm256_cmp_pd::<_CMP_LT_OQ>(acc[v], best[v]);
+                best_j[v] = _mm256_blendv_pd(best_j[v], jv, closer);
+                let runner_up = _mm256_blendv_pd(acc[v], best[v], closer);
+                best[v] = _mm256_blendv_pd(best[v], acc[v], closer);
+                // min_pd(a, b) is `a < b ? a : b`, the scalar kernel's select.
+                best2[v] = _mm256_min_pd(runner_up, best2[v]);
+            }
+        }
+        debug_assert!(k > 0);
+        for v in 0..4 {
+            _mm256_storeu_pd(out.as_mut_ptr().add(4 * v), best_j[v]);
+        }
+        for p in 0..GROUP {
+            labels[q + p] = out[p] as u32;
+        }
+        for v in 0..4 {
+            _mm256_storeu_pd(dists.as_mut_ptr().add(q + 4 * v), best[v]);
+        }
+        if let Some(s) = second.as_deref_mut() {
+            for v in 0..4 {
+                _mm256_storeu_pd(s.as_mut_ptr().add(q + 4 * v), best2[v]);
+            }
+        }
+    }
+    whole
+}
+
+/// The coordinates of rows `q..q + 16` as `D` features × four vectors of four rows. Two
+/// features are de-interleaved with shuffles; other widths go through `soa` on the stack.
+// The lane loops index several parallel arrays at once.
+#[allow(clippy::needless_range_loop)]
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn load_group<const D: usize>(
+    rows: &[f64],
+    q: usize,
+    soa: &mut [f64; GROUP * 4],
+) -> [[std::arch::x86_64::__m256d; 4]; D] {
+    use std::arch::x86_64::*;
+    let mut xs = [[_mm256_setzero_pd(); 4]; D];
+    if D == 2 {
+        let base = rows[q * 2..(q + GROUP) * 2].as_ptr();
+        for v in 0..4 {
+            // [x0 y0 x1 y1] [x2 y2 x3 y3] -> [x0 x2 x1 x3] [y0 y2 y1 y3] -> rows back in order
+            let a = _mm256_loadu_pd(base.add(8 * v));
+            let b = _mm256_loadu_pd(base.add(8 * v + 4));
+            xs[0][v] = _mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_unpacklo_pd(a, b));
+            xs[1][v] = _mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_unpackhi_pd(a, b));
+        }
+        return xs;
+    }
+    for (p, x) in rows[q * D..(q + GROUP) * D].chunks_exact(D).enumerate() {
+        for f in 0..D {
+            soa[f * GROUP + p] = x[f];
+        }
+    }
+    for (f, xf) in xs.iter_mut().enumerate() {
+        for (v, x) in xf.iter_mut().enumerate() {
+            *x = _mm256_loadu_pd(soa.as_ptr().add(f * GROUP + 4 * v));
+        }
+    }
+    xs
+}
+
+/// Slots of the candidate-potential sums: row `i` of a chunk adds into slot `i % POT_SLOTS`,
+/// and the slots are summed in order at the end (the AVX2 kernel's lanes, written down).
+const POT_SLOTS: usize = 16;
+
+/// For each candidate centre `t` (rows of `cands`, width `d`): `Σ_i min(closest[i], ‖x_i −
+/// cand_t‖²)` over `rows`, written to `out[t]`. One pass over the rows for all candidates (the
+/// k-means++ trial step). The summation order is fixed (see `POT_SLOTS`), so the AVX2 and the
+/// plain code give the same bits.
+pub fn candidate_potentials(rows: &[f64], d: usize, closest: &[f64], cands: &[f64], out: &mut [f64]) {
+    let t_count = cands.len() / d;
+    let mut slots = vec![0.0; t_count * POT_SLOTS];
+    let mut done = 0;
+    #[cfg(target_arch = "x86_64")]
+    if t_count <= MAX_CANDIDATES && std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, as just checked.
+        done = unsafe {
+            match d {
+                1 => potentials_avx2::<1>(rows, closest, cands, &mut slots),
+                2 => potentials_avx2::<2>(rows, closest, cands, &mut slots),
+                3 => potentials_avx2::<3>(rows, closest, cands, &mut slots),
+                4 => potentials_avx2::<4>(rows, closest, cands, &mut slots),
+                _ => 0,
+            }
+        };
+    }
+    for (i, (x, &c0)) in rows.chunks_exact(d).zip(closest).enumerate().skip(done) {
+        for (t, c) in cands.chunks_exact(d).enumerate() {
+            let dist = sq_dist(x, c);
+            slots[t * POT_SLOTS + i % POT_SLOTS] += if dist < c0 { dist } else { c0 };
+        }
+    }
+    for (t, o) in out.iter_mut().enumerate().take(t_count) {
+        *o = slots[t * POT_SLOTS..(t + 1) * POT_SLOTS].iter().sum();
+    }
+}
+
+/// Most candidates the AVX2 potential kernel keeps in registers (k-means++ tries `2 + ln k`).
+#[cfg(target_arch = "x86_64")]
+const MAX_CANDIDATES: usize = 24;
+
+/// Whole groups of 16 rows of [`candidate_potentials`]; returns how many rows it did.
+// The lane loops index several parallel arrays (bests, labels, runner-ups) at once.
+#[allow(clippy::needless_range_loop)]
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn potentials_avx2<const D: usize>(rows: &[f64], closest: &[f64], cands: &[f64], slots: &mut [f64]) -> usize {
+    use std::arch::x86_64::*;
+    let n = closest.len();
+    let whole = n / GROUP * GROUP;
+    let t_count = cands.len() / D;
+    let mut acc = [[_mm256_setzero_pd(); 4]; MAX_CANDIDATES];
+    let mut soa = [0.0f64; GROUP * 4];
+    for q in (0..whole).step_by(GROUP) {
+        let xs = load_group::<D>(rows, q, &mut soa);
+        let mut c0 = [_mm256_setzero_pd(); 4];
+        for (v, c) in c0.iter_mut().enumerate() {
+            *c = _mm256_loadu_pd(closest.as_ptr().add(q + 4 * v));
+        }
+        for (t, c) in cands.chunks_exact(D).enumerate() {
+            let mut dist = [_mm256_setzero_pd(); 4];
+            let cf = _mm256_broadcast_sd(&c[0]);
+            for v in 0..4 {
+                let u = _mm256_sub_pd(xs[0][v], cf);
+                dist[v] = _mm256_mul_pd(u, u);
+            }
+            for f in 1..D {
+                let cf = _mm256_broadcast_sd(&c[f]);
+                for v in 0..4 {
+                    let u = _mm256_sub_pd(xs[f][v], cf);
+                    dist[v] = _mm256_add_pd(dist[v], _mm256_mul_pd(u, u));
+                }
+            }
+            for v in 0..4 {
+                // min_pd(a, b) is `a < b ? a : b`, the plain code's select.
+                acc[t][v] = _mm256_add_pd(acc[t][v], _mm256_min_pd(dist[v], c0[v]));
+            }
+        }
+    }
+    for t in 0..t_count {
+        for v in 0..4 {
+            _mm256_storeu_pd(slots.as_mut_ptr().add(t * POT_SLOTS + 4 * v), acc[t][v]);
+        }
+    }
+    whole
+}
+
+/// The blocked kernel. Every lane is an `f64` (the label too) and every choice a select, so
+/// compilers turn the loops over points into packed compares and blends.
+#[inline(always)]
+fn blocked(
+    rows: &[f64],
+    d: usize,
+    centers: &[f64],
+    labels: &mut [u32],
+    dists: &mut [f64],
+    mut second: Option<&mut [f64]>,
+) {
+    let mut soa = [0.0f64; 16 * BLOCK];
+    let mut soa_heap = Vec::new();
+    let soa: &mut [f64] = if d <= 16 {
+        &mut soa[..d * BLOCK]
+    } else {
+        soa_heap.resize(d * BLOCK, 0.0);
+        &mut soa_heap
+    };
+    for (b, (block, lab)) in rows.chunks(d * BLOCK).zip(labels.chunks_mut(BLOCK)).enumerate() {
         let m = lab.len();
-        for p in 0..m {
-            for f in 0..d {
-                soa[f * BLOCK + p] = block[p * d + f];
+        for (p, x) in block.chunks_exact(d).enumerate() {
+            for (f, &v) in x.iter().enumerate() {
+                soa[f * BLOCK + p] = v;
             }
         }
         let mut best = [f64::INFINITY; BLOCK];
-        let mut best_j = [0u64; BLOCK];
+        let mut best2 = [f64::INFINITY; BLOCK];
+        let mut best_j = [0.0f64; BLOCK];
         for (j, c) in centers.chunks_exact(d).enumerate() {
             let mut acc = [0.0f64; BLOCK];
-            for (f, &cf) in c.iter().enumerate() {
-                let col: &[f64; BLOCK] = soa[f * BLOCK..(f + 1) * BLOCK].try_into().expect("block width");
-                for p in 0..BLOCK {
-                    let t = col[p] - cf;
-                    acc[p] += t * t;
+            for (col, &cf) in soa.chunks_exact(BLOCK).zip(c) {
+                for (a, &x) in acc.iter_mut().zip(col) {
+                    let t = x - cf;
+                    *a += t * t;
                 }
             }
+            let jf = j as f64;
             for p in 0..BLOCK {
+                let (a, old) = (acc[p], best[p]);
                 // Strict: the lowest index wins ties, as in `nearest`.
-                let closer = acc[p] < best[p];
-                best[p] = if closer { acc[p] } else { best[p] };
-                best_j[p] = if closer { j as u64 } else { best_j[p] };
+                let closer = a < old;
+                best_j[p] = if closer { jf } else { best_j[p] };
+                best[p] = if closer { a } else { old };
+                let runner_up = if closer { old } else { a };
+                best2[p] = if runner_up < best2[p] { runner_up } else { best2[p] };
             }
         }
+        let start = b * BLOCK;
         for p in 0..m {
             lab[p] = best_j[p] as u32;
-            dst[p] = best[p];
+        }
+        dists[start..start + m].copy_from_slice(&best[..m]);
+        if let Some(s) = second.as_deref_mut() {
+            s[start..start + m].copy_from_slice(&best2[..m]);
         }
     }
 }
@@ -98,6 +460,46 @@ mod tests {
             for i in 0..n {
                 let (j, dd) = nearest(&x[i * d..(i + 1) * d], &c, d);
                 assert_eq!((lab[i] as usize, dist[i].to_bits()), (j, dd.to_bits()), "d={d} i={i}");
+            }
+        }
+    }
+
+    #[test]
+    fn second_nearest_is_the_runner_up() {
+        let mut rng = Rng::new(2);
+        let (n, d, k) = (77, 3, 6);
+        let x: Vec<f64> = (0..n * d).map(|_| rng.normal()).collect();
+        let c: Vec<f64> = (0..k * d).map(|_| rng.normal()).collect();
+        let (mut lab, mut dist, mut second) = (vec![0; n], vec![0.0; n], vec![0.0; n]);
+        nearest_two_rows(&x, d, &c, &mut lab, &mut dist, &mut second);
+        for i in 0..n {
+            let mut all: Vec<f64> = c
+                .chunks_exact(d)
+                .map(|cj| sq_dist(&x[i * d..(i + 1) * d], cj))
+                .collect();
+            all.sort_by(f64::total_cmp);
+            assert_eq!((dist[i], second[i]), (all[0], all[1]));
+        }
+        let (mut lab, mut dist, mut second) = (vec![0; 1], vec![0.0; 1], vec![0.0; 1]);
+        nearest_two_rows(&[1.0], 1, &[0.0], &mut lab, &mut dist, &mut second);
+        assert_eq!(second[0], f64::INFINITY);
+    }
+
+    #[test]
+    fn candidate_potentials_match_a_plain_computation() {
+        let mut rng = Rng::new(5);
+        for d in [1, 2, 3, 4, 7] {
+            let n = 1000 + d;
+            let x: Vec<f64> = (0..n * d).map(|_| rng.normal()).collect();
+            let closest: Vec<f64> = (0..n).map(|_| rng.uniform() * 4.0).collect();
+            let cands: Vec<f64> = (0..4 * d).map(|_| rng.normal()).collect();
+            let mut out = [0.0; 4];
+            candidate_potentials(&x, d, &closest, &cands, &mut out);
+            for t in 0..4 {
+                let want: f64 = (0..n)
+                    .map(|i| sq_dist(&x[i * d..(i + 1) * d], &cands[t * d..(t + 1) * d]).min(closest[i]))
+                    .sum();
+                assert!((out[t] - want).abs() <= 1e-12 * want, "d={d} t={t}");
             }
         }
     }

@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use super::distance::{sq_dist, CHUNK_ROWS};
+use super::distance::{candidate_potentials, nearest_rows, CHUNK_ROWS};
 use crate::matrix::Matrix;
 use crate::rng::Rng;
 
@@ -37,10 +37,8 @@ pub fn kmeans_plus_plus(x: &Matrix, k: usize, rng: &mut Rng) -> Vec<f64> {
     closest
         .par_chunks_mut(CHUNK_ROWS)
         .zip(data.par_chunks(CHUNK_ROWS * d))
-        .for_each(|(dst, rows)| {
-            for (v, r) in dst.iter_mut().zip(rows.chunks_exact(d)) {
-                *v = sq_dist(r, x.row(first));
-            }
+        .for_each_init(Scratch::new, |w, (dst, rows)| {
+            nearest_rows(rows, d, x.row(first), &mut w.labels[..dst.len()], dst);
         });
     let mut chunk_sums: Vec<f64> = closest.par_chunks(CHUNK_ROWS).map(|c| c.iter().sum()).collect();
     let mut pot: f64 = chunk_sums.iter().sum();
@@ -52,20 +50,14 @@ pub fn kmeans_plus_plus(x: &Matrix, k: usize, rng: &mut Rng) -> Vec<f64> {
             *c = search_cumulative(&closest, &chunk_sums, r);
         }
         // Potential of each candidate: Σ min(closest, d(x, candidate)), chunk by chunk.
+        let cand_rows: Vec<f64> = candidates.iter().flat_map(|&c| x.row(c).iter().copied()).collect();
         let per_chunk: Vec<Vec<f64>> = closest
             .par_chunks(CHUNK_ROWS)
             .zip(data.par_chunks(CHUNK_ROWS * d))
             .map(|(cl, rows)| {
-                candidates
-                    .iter()
-                    .map(|&cand| {
-                        let cx = x.row(cand);
-                        cl.iter()
-                            .zip(rows.chunks_exact(d))
-                            .map(|(&c0, r)| c0.min(sq_dist(r, cx)))
-                            .sum::<f64>()
-                    })
-                    .collect()
+                let mut pots = vec![0.0; trials];
+                candidate_potentials(rows, d, cl, &cand_rows, &mut pots);
+                pots
             })
             .collect();
         let pots: Vec<f64> = (0..trials).map(|t| per_chunk.iter().map(|c| c[t]).sum()).collect();
@@ -81,10 +73,12 @@ pub fn kmeans_plus_plus(x: &Matrix, k: usize, rng: &mut Rng) -> Vec<f64> {
         chunk_sums = closest
             .par_chunks_mut(CHUNK_ROWS)
             .zip(data.par_chunks(CHUNK_ROWS * d))
-            .map(|(cl, rows)| {
+            .map_init(Scratch::new, |w, (cl, rows)| {
+                let m = cl.len();
+                nearest_rows(rows, d, cx, &mut w.labels[..m], &mut w.dists[..m]);
                 let mut s = 0.0;
-                for (c0, r) in cl.iter_mut().zip(rows.chunks_exact(d)) {
-                    *c0 = c0.min(sq_dist(r, cx));
+                for (c0, &dist) in cl.iter_mut().zip(&w.dists[..m]) {
+                    *c0 = c0.min(dist);
                     s += *c0;
                 }
                 s
@@ -93,6 +87,21 @@ pub fn kmeans_plus_plus(x: &Matrix, k: usize, rng: &mut Rng) -> Vec<f64> {
         pot = chunk_sums.iter().sum();
     }
     centers
+}
+
+/// A worker's buffers for the distance kernel.
+struct Scratch {
+    labels: Vec<u32>,
+    dists: Vec<f64>,
+}
+
+impl Scratch {
+    fn new() -> Self {
+        Scratch {
+            labels: vec![0; CHUNK_ROWS],
+            dists: vec![0.0; CHUNK_ROWS],
+        }
+    }
 }
 
 /// The first index whose running sum of `weights` reaches `r` (numpy's `searchsorted(cumsum, r)`),

@@ -9,7 +9,7 @@
 
 use rayon::prelude::*;
 
-use super::distance::{nearest_rows, sq_dist, CHUNK_ROWS};
+use super::distance::{nearest_rows, nearest_two_rows, sq_dist, CHUNK_ROWS};
 
 /// Which iteration to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,14 +29,40 @@ pub(crate) struct Run {
     pub relocated: usize,
 }
 
-/// A chunk's share of an iteration: centre sums and counts of its rows, scratch for the kernel.
+/// A chunk's share of an iteration: centre sums and counts of its rows, and scratch space.
 struct Partial {
+    /// `SETS` interleaved sets of k × d sums (row i adds to set i % SETS), folded into set 0.
     sums: Vec<f64>,
+    /// `SETS` interleaved sets of k counts, folded into set 0.
     counts: Vec<u64>,
     changed: usize,
+}
+
+/// A worker's scratch space (per thread, not per chunk, so it costs O(threads) memory).
+#[derive(Default)]
+struct Scratch {
     labels: Vec<u32>,
     dists: Vec<f64>,
+    second: Vec<f64>,
+    /// Hamerly: rows of the chunk whose bounds failed, and their coordinates.
+    pending: Vec<usize>,
+    gathered: Vec<f64>,
 }
+
+impl Scratch {
+    fn new() -> Self {
+        Scratch {
+            labels: vec![0; CHUNK_ROWS],
+            dists: vec![0.0; CHUNK_ROWS],
+            second: vec![0.0; CHUNK_ROWS],
+            ..Default::default()
+        }
+    }
+}
+
+/// Independent sets of sums: consecutive rows of one cluster then add into different memory, so
+/// an add never waits for the previous row's store.
+const SETS: usize = 4;
 
 /// A bound above which a skipped point's distance is treated as uncertain: it absorbs the
 /// rounding of the bound updates, so a skip is only taken when it is safe by a wide margin.
@@ -52,19 +78,9 @@ pub(crate) fn run(data: &[f64], d: usize, mut centers: Vec<f64>, max_iter: usize
     let n_chunks = n.div_ceil(CHUNK_ROWS);
     let mut partials: Vec<Partial> = (0..n_chunks)
         .map(|_| Partial {
-            sums: vec![0.0; k * d],
-            counts: vec![0; k],
+            sums: vec![0.0; SETS * k * d],
+            counts: vec![0; SETS * k],
             changed: 0,
-            labels: if it == Iteration::Lloyd {
-                vec![0; CHUNK_ROWS]
-            } else {
-                Vec::new()
-            },
-            dists: if it == Iteration::Lloyd {
-                vec![0.0; CHUNK_ROWS]
-            } else {
-                Vec::new()
-            },
         })
         .collect();
     let mut labels = vec![u32::MAX; n];
@@ -73,6 +89,7 @@ pub(crate) fn run(data: &[f64], d: usize, mut centers: Vec<f64>, max_iter: usize
         Iteration::Lloyd => (Vec::new(), Vec::new()),
     };
     let mut half_gap = vec![0.0; k];
+    let mut moved: Option<Shifts> = None;
     let mut new_centers = vec![0.0; k * d];
     let mut shift = vec![0.0; k];
     let mut sums = vec![0.0; k * d];
@@ -88,17 +105,12 @@ pub(crate) fn run(data: &[f64], d: usize, mut centers: Vec<f64>, max_iter: usize
             Iteration::Lloyd => lloyd_pass(data, d, &centers, &mut labels, &mut partials),
             Iteration::Hamerly => {
                 half_gaps(&centers, d, &mut half_gap);
-                hamerly_pass(
-                    data,
-                    d,
-                    &centers,
-                    &half_gap,
-                    iter == 0,
-                    &mut labels,
-                    &mut upper,
-                    &mut lower,
-                    &mut partials,
-                )
+                let state = HamerlyState {
+                    centers: &centers,
+                    half_gap: &half_gap,
+                    moved: moved.as_ref(),
+                };
+                hamerly_pass(data, d, &state, &mut labels, &mut upper, &mut lower, &mut partials)
             }
         }
         // Reduce the chunks in chunk order: the thread count cannot change the sums.
@@ -106,10 +118,10 @@ pub(crate) fn run(data: &[f64], d: usize, mut centers: Vec<f64>, max_iter: usize
         counts.fill(0);
         let mut changed = 0;
         for p in &partials {
-            for (s, v) in sums.iter_mut().zip(&p.sums) {
+            for (s, v) in sums.iter_mut().zip(&p.sums[..k * d]) {
                 *s += v;
             }
-            for (c, v) in counts.iter_mut().zip(&p.counts) {
+            for (c, v) in counts.iter_mut().zip(&p.counts[..k]) {
                 *c += v;
             }
             changed += p.changed;
@@ -141,7 +153,7 @@ pub(crate) fn run(data: &[f64], d: usize, mut centers: Vec<f64>, max_iter: usize
             break;
         }
         if it == Iteration::Hamerly {
-            move_bounds(&labels, &shift, &mut upper, &mut lower);
+            moved = Some(Shifts::of(&shift));
         }
     }
     if !strict {
@@ -161,37 +173,93 @@ pub(crate) fn run(data: &[f64], d: usize, mut centers: Vec<f64>, max_iter: usize
 
 /// Assigns every row to its nearest centre and accumulates the chunk sums.
 fn lloyd_pass(data: &[f64], d: usize, centers: &[f64], labels: &mut [u32], partials: &mut [Partial]) {
+    let k = centers.len() / d;
     partials
         .par_iter_mut()
         .zip(data.par_chunks(CHUNK_ROWS * d))
         .zip(labels.par_chunks_mut(CHUNK_ROWS))
-        .for_each(|((p, rows), lab)| {
+        .for_each_init(Scratch::new, |w, ((p, rows), lab)| {
             let m = lab.len();
-            if p.labels.len() < m {
-                p.labels.resize(m, 0);
-                p.dists.resize(m, 0.0);
-            }
-            nearest_rows(rows, d, centers, &mut p.labels[..m], &mut p.dists[..m]);
-            p.sums.fill(0.0);
-            p.counts.fill(0);
-            p.changed = 0;
-            for (i, x) in rows.chunks_exact(d).enumerate() {
-                let j = p.labels[i];
-                if lab[i] != j {
-                    p.changed += 1;
-                    lab[i] = j;
-                }
-                add_row(p, j as usize, x, d);
-            }
+            nearest_rows(rows, d, centers, &mut w.labels[..m], &mut w.dists[..m]);
+            p.changed = lab.iter().zip(&w.labels[..m]).filter(|(a, b)| a != b).count();
+            lab.copy_from_slice(&w.labels[..m]);
+            accumulate(rows, d, lab, k, p);
         });
 }
 
-#[inline]
-fn add_row(p: &mut Partial, j: usize, x: &[f64], d: usize) {
-    for (s, v) in p.sums[j * d..(j + 1) * d].iter_mut().zip(x) {
-        *s += v;
+/// The chunk's per-cluster sums and counts: rows are added in order into `SETS` interleaved
+/// sets, which are then folded into set 0 in a fixed order. Lloyd and Hamerly both use this, so
+/// equal labels give equal bits.
+fn accumulate(rows: &[f64], d: usize, labels: &[u32], k: usize, p: &mut Partial) {
+    match d {
+        1 => accumulate_w::<1>(rows, d, labels, k, p),
+        2 => accumulate_w::<2>(rows, d, labels, k, p),
+        3 => accumulate_w::<3>(rows, d, labels, k, p),
+        4 => accumulate_w::<4>(rows, d, labels, k, p),
+        _ => accumulate_w::<0>(rows, d, labels, k, p),
     }
-    p.counts[j] += 1;
+}
+
+/// [`accumulate`] for width `W` known at compile time (0: the runtime `d`), so the per-row
+/// loop unrolls for the common narrow telemetry.
+#[inline(always)]
+fn accumulate_w<const W: usize>(rows: &[f64], d: usize, labels: &[u32], k: usize, p: &mut Partial) {
+    let d = if W == 0 { d } else { W };
+    let kd = k * d;
+    p.sums.fill(0.0);
+    p.counts.fill(0);
+    for (i, (x, &l)) in rows.chunks_exact(d).zip(labels).enumerate() {
+        let set = i % SETS;
+        let base = set * kd + l as usize * d;
+        for (s, v) in p.sums[base..base + d].iter_mut().zip(x) {
+            *s += v;
+        }
+        p.counts[set * k + l as usize] += 1;
+    }
+    for set in 1..SETS {
+        for t in 0..kd {
+            p.sums[t] += p.sums[set * kd + t];
+        }
+        for j in 0..k {
+            p.counts[j] += p.counts[set * k + j];
+        }
+    }
+}
+
+/// How far the centres moved in the last update: each centre's shift, and the largest two.
+struct Shifts {
+    shift: Vec<f64>,
+    max1: f64,
+    arg1: usize,
+    max2: f64,
+}
+
+impl Shifts {
+    fn of(shift: &[f64]) -> Shifts {
+        let (mut max1, mut arg1, mut max2) = (0.0f64, 0usize, 0.0f64);
+        for (j, &s) in shift.iter().enumerate() {
+            if s > max1 {
+                max2 = max1;
+                max1 = s;
+                arg1 = j;
+            } else if s > max2 {
+                max2 = s;
+            }
+        }
+        Shifts {
+            shift: shift.to_vec(),
+            max1,
+            arg1,
+            max2,
+        }
+    }
+}
+
+/// What Hamerly's pass reads: the centres, their half gaps, and the last move (none at first).
+struct HamerlyState<'a> {
+    centers: &'a [f64],
+    half_gap: &'a [f64],
+    moved: Option<&'a Shifts>,
 }
 
 /// For each centre, half the distance to its nearest other centre (`s(j)` in Hamerly's paper):
@@ -208,92 +276,108 @@ fn half_gaps(centers: &[f64], d: usize, out: &mut [f64]) {
     }
 }
 
-/// Hamerly's assignment: a row keeps its label without any distance computation when its upper
-/// bound is below both its lower bound and its centre's half gap; otherwise the bound is
-/// tightened, and only if that is not enough are all centres scanned.
-#[allow(clippy::too_many_arguments)]
+/// Hamerly's assignment. The bounds first follow the last move of the centres (the distance to
+/// the own centre grows by at most its shift, to any other by at most the largest other shift).
+/// A row keeps its label without any distance computation when its upper bound is below both
+/// its lower bound and its centre's half gap; otherwise the bound is tightened, and only if that
+/// is not enough is the row rescanned against all centres (a chunk's rescans go through the
+/// blocked kernel together). The sums are accumulated afterwards, in row order.
 fn hamerly_pass(
     data: &[f64],
     d: usize,
-    centers: &[f64],
-    half_gap: &[f64],
-    first: bool,
+    state: &HamerlyState,
     labels: &mut [u32],
     upper: &mut [f64],
     lower: &mut [f64],
     partials: &mut [Partial],
 ) {
+    let centers = state.centers;
+    let k = centers.len() / d;
     partials
         .par_iter_mut()
         .zip(data.par_chunks(CHUNK_ROWS * d))
         .zip(labels.par_chunks_mut(CHUNK_ROWS))
         .zip(upper.par_chunks_mut(CHUNK_ROWS))
         .zip(lower.par_chunks_mut(CHUNK_ROWS))
-        .for_each(|((((p, rows), lab), up), lo)| {
-            p.sums.fill(0.0);
-            p.counts.fill(0);
+        .for_each_init(Scratch::new, |w, ((((p, rows), lab), up), lo)| {
+            let m = lab.len();
             p.changed = 0;
-            for (i, x) in rows.chunks_exact(d).enumerate() {
-                let mut a = lab[i] as usize;
-                if !first {
-                    let m = half_gap[a].max(lo[i]);
-                    if up[i] * SAFE < m {
-                        add_row(p, a, x, d);
-                        continue;
-                    }
-                    up[i] = sq_dist(x, &centers[a * d..(a + 1) * d]).sqrt();
-                    if up[i] * SAFE < m {
-                        add_row(p, a, x, d);
-                        continue;
-                    }
+            let Some(moved) = state.moved else {
+                // First pass: every row is scanned.
+                nearest_two_rows(rows, d, centers, &mut w.labels[..m], up, lo);
+                for i in 0..m {
+                    up[i] = up[i].sqrt();
+                    lo[i] = lo[i].sqrt();
                 }
-                let (mut b1, mut d1, mut d2) = (0usize, f64::INFINITY, f64::INFINITY);
-                for (j, c) in centers.chunks_exact(d).enumerate() {
-                    let dist = sq_dist(x, c);
-                    if dist < d1 {
-                        d2 = d1;
-                        d1 = dist;
-                        b1 = j;
-                    } else if dist < d2 {
-                        d2 = dist;
-                    }
-                }
-                if lab[i] != b1 as u32 {
-                    p.changed += 1;
-                    lab[i] = b1 as u32;
-                }
-                a = b1;
-                up[i] = d1.sqrt();
-                lo[i] = d2.sqrt();
-                add_row(p, a, x, d);
+                p.changed = lab.iter().zip(&w.labels[..m]).filter(|(a, b)| a != b).count();
+                lab.copy_from_slice(&w.labels[..m]);
+                accumulate(rows, d, lab, k, p);
+                return;
+            };
+            match d {
+                1 => bound_checks::<1>(rows, d, state, moved, lab, up, lo, &mut w.pending),
+                2 => bound_checks::<2>(rows, d, state, moved, lab, up, lo, &mut w.pending),
+                3 => bound_checks::<3>(rows, d, state, moved, lab, up, lo, &mut w.pending),
+                4 => bound_checks::<4>(rows, d, state, moved, lab, up, lo, &mut w.pending),
+                _ => bound_checks::<0>(rows, d, state, moved, lab, up, lo, &mut w.pending),
             }
+            let np = w.pending.len();
+            if np > 0 {
+                w.gathered.clear();
+                for &i in &w.pending {
+                    w.gathered.extend_from_slice(&rows[i * d..(i + 1) * d]);
+                }
+                nearest_two_rows(
+                    &w.gathered,
+                    d,
+                    centers,
+                    &mut w.labels[..np],
+                    &mut w.dists[..np],
+                    &mut w.second[..np],
+                );
+                for (t, &i) in w.pending.iter().enumerate() {
+                    if lab[i] != w.labels[t] {
+                        p.changed += 1;
+                        lab[i] = w.labels[t];
+                    }
+                    up[i] = w.dists[t].sqrt();
+                    lo[i] = w.second[t].sqrt();
+                }
+            }
+            accumulate(rows, d, lab, k, p);
         });
 }
 
-/// Moves the bounds by the centres' shifts: the distance to the own centre can grow by at most
-/// its shift, the distance to any other by at most the largest other shift.
-fn move_bounds(labels: &[u32], shift: &[f64], upper: &mut [f64], lower: &mut [f64]) {
-    let (mut max1, mut arg1, mut max2) = (0.0f64, 0usize, 0.0f64);
-    for (j, &s) in shift.iter().enumerate() {
-        if s > max1 {
-            max2 = max1;
-            max1 = s;
-            arg1 = j;
-        } else if s > max2 {
-            max2 = s;
+/// Moves a chunk's bounds by the last shifts and collects the rows that must be rescanned;
+/// `W` is the width when known at compile time (0: the runtime `d`).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn bound_checks<const W: usize>(
+    rows: &[f64],
+    d: usize,
+    state: &HamerlyState,
+    moved: &Shifts,
+    lab: &[u32],
+    up: &mut [f64],
+    lo: &mut [f64],
+    pending: &mut Vec<usize>,
+) {
+    let d = if W == 0 { d } else { W };
+    pending.clear();
+    for (i, x) in rows.chunks_exact(d).enumerate() {
+        let a = lab[i] as usize;
+        up[i] += moved.shift[a];
+        lo[i] -= if a == moved.arg1 { moved.max2 } else { moved.max1 };
+        let bound = state.half_gap[a].max(lo[i]);
+        if up[i] * SAFE < bound {
+            continue;
         }
+        up[i] = sq_dist(x, &state.centers[a * d..(a + 1) * d]).sqrt();
+        if up[i] * SAFE < bound {
+            continue;
+        }
+        pending.push(i);
     }
-    upper
-        .par_chunks_mut(CHUNK_ROWS)
-        .zip(lower.par_chunks_mut(CHUNK_ROWS))
-        .zip(labels.par_chunks(CHUNK_ROWS))
-        .for_each(|((up, lo), lab)| {
-            for i in 0..lab.len() {
-                let a = lab[i] as usize;
-                up[i] += shift[a];
-                lo[i] -= if a == arg1 { max2 } else { max1 };
-            }
-        });
 }
 
 /// scikit-learn's relocation: each empty cluster takes the row farthest from its current centre
@@ -334,12 +418,17 @@ fn relocate_empty(
     take
 }
 
-/// Hartigan's refinement of a partition: visits the rows in order and moves a row from cluster
-/// `a` to `b` when that lowers the total inertia, i.e. when
-/// `n_b/(n_b+1)·‖x − c_b‖² < n_a/(n_a−1)·‖x − c_a‖²`, updating both means at once. Passes repeat
-/// until no row moves (or `max_passes`). Every partition this leaves is also a fixed point of
-/// Lloyd's iteration, and usually a better one (Telgarsky & Vattani, "Hartigan's method: k-means
-/// clustering without Voronoi", AISTATS 2010). Serial by nature; returns the number of moves.
+/// Hartigan's refinement of a partition: moves a row from cluster `a` to `b` when that lowers
+/// the total inertia, i.e. when `n_b/(n_b+1)·‖x − c_b‖² < n_a/(n_a−1)·‖x − c_a‖²`, updating both
+/// means at once, until no row moves (or `max_passes`). Every partition this leaves is also a
+/// fixed point of Lloyd's iteration, and usually a better one (Telgarsky & Vattani, "Hartigan's
+/// method: k-means clustering without Voronoi", AISTATS 2010). Returns the number of moves.
+///
+/// Moves are serial by nature, but only rows near a boundary can move (the size factors are
+/// within `1/n` of 1). Each pass therefore first finds, in parallel with the blocked kernel,
+/// the rows that could move under the current means (a superset: nearest and second-nearest
+/// distances against the extreme size factors), and visits only those, in row order. A pass
+/// that moves nothing leaves the means unchanged, so then no row at all can move.
 pub(crate) fn hartigan(data: &[f64], d: usize, labels: &mut [u32], k: usize, max_passes: usize) -> usize {
     let mut sums = vec![0.0; k * d];
     let mut counts = vec![0.0f64; k];
@@ -353,8 +442,10 @@ pub(crate) fn hartigan(data: &[f64], d: usize, labels: &mut [u32], k: usize, max
     let mut means: Vec<f64> = (0..k * d).map(|i| sums[i] / counts[i / d].max(1.0)).collect();
     let mut moves = 0;
     for _ in 0..max_passes {
-        let mut moved = false;
-        for (i, x) in data.chunks_exact(d).enumerate() {
+        let candidates = hartigan_candidates(data, d, labels, &means, &counts);
+        let mut moved = 0;
+        for i in candidates {
+            let x = &data[i * d..(i + 1) * d];
             let a = labels[i] as usize;
             if counts[a] <= 1.0 {
                 continue;
@@ -384,14 +475,48 @@ pub(crate) fn hartigan(data: &[f64], d: usize, labels: &mut [u32], k: usize, max
                 }
             }
             labels[i] = b as u32;
-            moves += 1;
-            moved = true;
+            moved += 1;
         }
-        if !moved {
+        moves += moved;
+        if moved == 0 {
             break;
         }
     }
     moves
+}
+
+/// Rows that might gain from a Hartigan move under `means`: not at their nearest mean, or with
+/// a second-nearest mean close enough that the most favourable size factors could make a move
+/// pay. In row order.
+fn hartigan_candidates(data: &[f64], d: usize, labels: &[u32], means: &[f64], counts: &[f64]) -> Vec<usize> {
+    let low = counts.iter().map(|&c| c / (c + 1.0)).fold(f64::INFINITY, f64::min);
+    let high = counts
+        .iter()
+        .filter(|&&c| c > 1.0)
+        .map(|&c| c / (c - 1.0))
+        .fold(0.0f64, f64::max)
+        * (1.0 + 1e-9);
+    let per_chunk: Vec<Vec<usize>> = data
+        .par_chunks(CHUNK_ROWS * d)
+        .zip(labels.par_chunks(CHUNK_ROWS))
+        .enumerate()
+        .map_init(Scratch::new, |w, (c, (rows, lab))| {
+            let m = lab.len();
+            nearest_two_rows(
+                rows,
+                d,
+                means,
+                &mut w.labels[..m],
+                &mut w.dists[..m],
+                &mut w.second[..m],
+            );
+            (0..m)
+                .filter(|&i| lab[i] != w.labels[i] || low * w.second[i] < high * w.dists[i])
+                .map(|i| c * CHUNK_ROWS + i)
+                .collect()
+        })
+        .collect();
+    per_chunk.concat()
 }
 
 /// The mean of each cluster's rows (chunked sums reduced in order); an empty cluster keeps
