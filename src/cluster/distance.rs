@@ -42,7 +42,12 @@ pub fn nearest(x: &[f64], centers: &[f64], d: usize) -> (usize, f64) {
 /// at a time with the points' coordinates transposed, so the inner loops run over points and
 /// vectorise for any `d`.
 pub fn nearest_rows(rows: &[f64], d: usize, centers: &[f64], labels: &mut [u32], dists: &mut [f64]) {
-    dispatch(rows, d, centers, labels, dists, None);
+    dispatch(rows, d, centers, labels, Some(dists), None);
+}
+
+/// As [`nearest_rows`], labels only (saves writing the distances).
+pub fn nearest_labels(rows: &[f64], d: usize, centers: &[f64], labels: &mut [u32]) {
+    dispatch(rows, d, centers, labels, None, None);
 }
 
 /// As [`nearest_rows`], and also the squared distance to the second-nearest centre (infinity
@@ -55,7 +60,7 @@ pub fn nearest_two_rows(
     dists: &mut [f64],
     second: &mut [f64],
 ) {
-    dispatch(rows, d, centers, labels, dists, Some(second));
+    dispatch(rows, d, centers, labels, Some(dists), Some(second));
 }
 
 fn dispatch(
@@ -63,9 +68,12 @@ fn dispatch(
     d: usize,
     centers: &[f64],
     labels: &mut [u32],
-    dists: &mut [f64],
+    dists: Option<&mut [f64]>,
     second: Option<&mut [f64]>,
 ) {
+    let n = labels.len();
+    assert!(rows.len() == n * d && centers.len() % d == 0, "kernel: shapes disagree");
+    assert!(dists.as_ref().is_none_or(|s| s.len() >= n) && second.as_ref().is_none_or(|s| s.len() >= n));
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2, as just checked. FMA is deliberately not enabled: fused
@@ -88,20 +96,20 @@ unsafe fn blocked_avx2(
     d: usize,
     centers: &[f64],
     labels: &mut [u32],
-    dists: &mut [f64],
+    mut dists: Option<&mut [f64]>,
     mut second: Option<&mut [f64]>,
 ) {
     // Constant widths let the feature loop unroll and the coordinates stay in registers.
     let done = match d {
-        1 if second.is_none() => avx2_small::<1, false>(rows, centers, labels, dists, None),
-        2 if second.is_none() => avx2_small::<2, false>(rows, centers, labels, dists, None),
-        3 if second.is_none() => avx2_small::<3, false>(rows, centers, labels, dists, None),
-        4 if second.is_none() => avx2_small::<4, false>(rows, centers, labels, dists, None),
-        1 => avx2_small::<1, true>(rows, centers, labels, dists, second.as_deref_mut()),
-        2 => avx2_small::<2, true>(rows, centers, labels, dists, second.as_deref_mut()),
-        3 => avx2_small::<3, true>(rows, centers, labels, dists, second.as_deref_mut()),
-        4 => avx2_small::<4, true>(rows, centers, labels, dists, second.as_deref_mut()),
-        _ if d <= AVX2_MAX_D => avx2_groups(rows, d, centers, labels, dists, second.as_deref_mut()),
+        1 if second.is_none() => avx2_small::<1, false>(rows, centers, labels, dists.as_deref_mut(), None),
+        2 if second.is_none() => avx2_small::<2, false>(rows, centers, labels, dists.as_deref_mut(), None),
+        3 if second.is_none() => avx2_small::<3, false>(rows, centers, labels, dists.as_deref_mut(), None),
+        4 if second.is_none() => avx2_small::<4, false>(rows, centers, labels, dists.as_deref_mut(), None),
+        1 => avx2_small::<1, true>(rows, centers, labels, dists.as_deref_mut(), second.as_deref_mut()),
+        2 => avx2_small::<2, true>(rows, centers, labels, dists.as_deref_mut(), second.as_deref_mut()),
+        3 => avx2_small::<3, true>(rows, centers, labels, dists.as_deref_mut(), second.as_deref_mut()),
+        4 => avx2_small::<4, true>(rows, centers, labels, dists.as_deref_mut(), second.as_deref_mut()),
+        _ if d <= AVX2_MAX_D => avx2_groups(rows, d, centers, labels, dists.as_deref_mut(), second.as_deref_mut()),
         _ => 0,
     };
     let n = labels.len();
@@ -111,7 +119,7 @@ unsafe fn blocked_avx2(
             d,
             centers,
             &mut labels[done..],
-            &mut dists[done..],
+            dists.map(|s| &mut s[done..]),
             second.map(|s| &mut s[done..]),
         );
     }
@@ -127,28 +135,34 @@ unsafe fn avx2_small<const D: usize, const SECOND: bool>(
     rows: &[f64],
     centers: &[f64],
     labels: &mut [u32],
-    dists: &mut [f64],
+    dists: Option<&mut [f64]>,
     mut second: Option<&mut [f64]>,
 ) -> usize {
     use std::arch::x86_64::*;
+    // `dispatch` checked the lengths: rows n × D, centers k × D, outputs of at least n; all
+    // pointer offsets below stay inside them.
     let n = labels.len();
     let whole = n / GROUP * GROUP;
+    let k = centers.len() / D;
+    let (rp, cp, lp) = (rows.as_ptr(), centers.as_ptr(), labels.as_mut_ptr());
+    let dp = dists.map(|s| s.as_mut_ptr());
     let mut soa = [0.0f64; GROUP * 4];
     for q in (0..whole).step_by(GROUP) {
-        let xs = load_group::<D>(rows, q, &mut soa);
+        let xs = load_group::<D>(rp.add(q * D), &mut soa);
         let mut best = [_mm256_set1_pd(f64::INFINITY); 4];
         let mut best2 = [_mm256_set1_pd(f64::INFINITY); 4];
         let mut best_j = [_mm256_setzero_pd(); 4];
-        for (j, c) in centers.chunks_exact(D).enumerate() {
+        for j in 0..k {
+            let c = cp.add(j * D);
             // 0 + t² is t² exactly, so starting from the first square keeps the scalar bits.
             let mut acc = [_mm256_setzero_pd(); 4];
-            let c0 = _mm256_broadcast_sd(&c[0]);
+            let c0 = _mm256_broadcast_sd(&*c);
             for v in 0..4 {
                 let t = _mm256_sub_pd(xs[0][v], c0);
                 acc[v] = _mm256_mul_pd(t, t);
             }
             for f in 1..D {
-                let cf = _mm256_broadcast_sd(&c[f]);
+                let cf = _mm256_broadcast_sd(&*c.add(f));
                 for v in 0..4 {
                     let t = _mm256_sub_pd(xs[f][v], cf);
                     acc[v] = _mm256_add_pd(acc[v], _mm256_mul_pd(t, t));
@@ -167,11 +181,10 @@ unsafe fn avx2_small<const D: usize, const SECOND: bool>(
         }
         for v in 0..4 {
             // Labels are small whole numbers held exactly in f64: truncation is exact.
-            _mm_storeu_si128(
-                labels.as_mut_ptr().add(q + 4 * v).cast(),
-                _mm256_cvttpd_epi32(best_j[v]),
-            );
-            _mm256_storeu_pd(dists.as_mut_ptr().add(q + 4 * v), best[v]);
+            _mm_storeu_si128(lp.add(q + 4 * v).cast(), _mm256_cvttpd_epi32(best_j[v]));
+            if let Some(dp) = dp {
+                _mm256_storeu_pd(dp.add(q + 4 * v), best[v]);
+            }
         }
         if let Some(s) = second.as_deref_mut() {
             for v in 0..4 {
@@ -201,7 +214,7 @@ unsafe fn avx2_groups(
     d: usize,
     centers: &[f64],
     labels: &mut [u32],
-    dists: &mut [f64],
+    mut dists: Option<&mut [f64]>,
     mut second: Option<&mut [f64]>,
 ) -> usize {
     use std::arch::x86_64::*;
@@ -246,8 +259,10 @@ unsafe fn avx2_groups(
         for p in 0..GROUP {
             labels[q + p] = out[p] as u32;
         }
-        for v in 0..4 {
-            _mm256_storeu_pd(dists.as_mut_ptr().add(q + 4 * v), best[v]);
+        if let Some(dst) = dists.as_deref_mut() {
+            for v in 0..4 {
+                _mm256_storeu_pd(dst.as_mut_ptr().add(q + 4 * v), best[v]);
+            }
         }
         if let Some(s) = second.as_deref_mut() {
             for v in 0..4 {
@@ -266,14 +281,13 @@ unsafe fn avx2_groups(
 #[target_feature(enable = "avx2")]
 #[inline]
 unsafe fn load_group<const D: usize>(
-    rows: &[f64],
-    q: usize,
+    base: *const f64,
     soa: &mut [f64; GROUP * 4],
 ) -> [[std::arch::x86_64::__m256d; 4]; D] {
     use std::arch::x86_64::*;
+    // SAFETY (caller): `base` points at GROUP rows of D values.
     let mut xs = [[_mm256_setzero_pd(); 4]; D];
     if D == 2 {
-        let base = rows[q * 2..(q + GROUP) * 2].as_ptr();
         for v in 0..4 {
             // [x0 y0 x1 y1] [x2 y2 x3 y3] -> [x0 x2 x1 x3] [y0 y2 y1 y3] -> rows back in order
             let a = _mm256_loadu_pd(base.add(8 * v));
@@ -283,9 +297,9 @@ unsafe fn load_group<const D: usize>(
         }
         return xs;
     }
-    for (p, x) in rows[q * D..(q + GROUP) * D].chunks_exact(D).enumerate() {
+    for p in 0..GROUP {
         for f in 0..D {
-            soa[f * GROUP + p] = x[f];
+            soa[f * GROUP + p] = *base.add(p * D + f);
         }
     }
     for (f, xf) in xs.iter_mut().enumerate() {
@@ -349,7 +363,7 @@ unsafe fn potentials_avx2<const D: usize>(rows: &[f64], closest: &[f64], cands: 
     let mut acc = [[_mm256_setzero_pd(); 4]; MAX_CANDIDATES];
     let mut soa = [0.0f64; GROUP * 4];
     for q in (0..whole).step_by(GROUP) {
-        let xs = load_group::<D>(rows, q, &mut soa);
+        let xs = load_group::<D>(rows.as_ptr().add(q * D), &mut soa);
         let mut c0 = [_mm256_setzero_pd(); 4];
         for (v, c) in c0.iter_mut().enumerate() {
             *c = _mm256_loadu_pd(closest.as_ptr().add(q + 4 * v));
@@ -390,7 +404,7 @@ fn blocked(
     d: usize,
     centers: &[f64],
     labels: &mut [u32],
-    dists: &mut [f64],
+    mut dists: Option<&mut [f64]>,
     mut second: Option<&mut [f64]>,
 ) {
     let mut soa = [0.0f64; 16 * BLOCK];
@@ -434,7 +448,9 @@ fn blocked(
         for p in 0..m {
             lab[p] = best_j[p] as u32;
         }
-        dists[start..start + m].copy_from_slice(&best[..m]);
+        if let Some(dst) = dists.as_deref_mut() {
+            dst[start..start + m].copy_from_slice(&best[..m]);
+        }
         if let Some(s) = second.as_deref_mut() {
             s[start..start + m].copy_from_slice(&best2[..m]);
         }

@@ -9,7 +9,7 @@
 
 use rayon::prelude::*;
 
-use super::distance::{nearest_rows, nearest_two_rows, sq_dist, CHUNK_ROWS};
+use super::distance::{nearest_labels, nearest_two_rows, sq_dist, CHUNK_ROWS};
 
 /// Which iteration to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -180,11 +180,20 @@ fn lloyd_pass(data: &[f64], d: usize, centers: &[f64], labels: &mut [u32], parti
         .zip(labels.par_chunks_mut(CHUNK_ROWS))
         .for_each_init(Scratch::new, |w, ((p, rows), lab)| {
             let m = lab.len();
-            nearest_rows(rows, d, centers, &mut w.labels[..m], &mut w.dists[..m]);
-            p.changed = lab.iter().zip(&w.labels[..m]).filter(|(a, b)| a != b).count();
-            lab.copy_from_slice(&w.labels[..m]);
+            nearest_labels(rows, d, centers, &mut w.labels[..m]);
+            p.changed = update_labels(lab, &w.labels[..m]);
             accumulate(rows, d, lab, k, p);
         });
+}
+
+/// Copies `new` labels over `old`; returns how many differed.
+fn update_labels(old: &mut [u32], new: &[u32]) -> usize {
+    let mut changed = 0;
+    for (o, &n) in old.iter_mut().zip(new) {
+        changed += usize::from(*o != n);
+        *o = n;
+    }
+    changed
 }
 
 /// The chunk's per-cluster sums and counts: rows are added in order into `SETS` interleaved
@@ -208,13 +217,24 @@ fn accumulate_w<const W: usize>(rows: &[f64], d: usize, labels: &[u32], k: usize
     let kd = k * d;
     p.sums.fill(0.0);
     p.counts.fill(0);
-    for (i, (x, &l)) in rows.chunks_exact(d).zip(labels).enumerate() {
-        let set = i % SETS;
-        let base = set * kd + l as usize * d;
-        for (s, v) in p.sums[base..base + d].iter_mut().zip(x) {
-            *s += v;
+    let (sums, counts) = (&mut p.sums, &mut p.counts);
+    let mut add = |set: usize, x: &[f64], l: u32| {
+        let j = l as usize;
+        let s = &mut sums[set * kd + j * d..set * kd + (j + 1) * d];
+        for f in 0..d {
+            s[f] += x[f];
         }
-        p.counts[set * k + l as usize] += 1;
+        counts[set * k + j] += 1;
+    };
+    // Row i goes to set i % SETS: whole rounds of SETS rows, then the rest.
+    let whole = labels.len() / SETS * SETS;
+    for (xs, ls) in rows[..whole * d].chunks_exact(SETS * d).zip(labels.chunks_exact(SETS)) {
+        for (set, &l) in ls.iter().enumerate() {
+            add(set, &xs[set * d..(set + 1) * d], l);
+        }
+    }
+    for (set, (x, &l)) in rows[whole * d..].chunks_exact(d).zip(&labels[whole..]).enumerate() {
+        add(set, x, l);
     }
     for set in 1..SETS {
         for t in 0..kd {
@@ -309,8 +329,7 @@ fn hamerly_pass(
                     up[i] = up[i].sqrt();
                     lo[i] = lo[i].sqrt();
                 }
-                p.changed = lab.iter().zip(&w.labels[..m]).filter(|(a, b)| a != b).count();
-                lab.copy_from_slice(&w.labels[..m]);
+                p.changed = update_labels(lab, &w.labels[..m]);
                 accumulate(rows, d, lab, k, p);
                 return;
             };

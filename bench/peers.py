@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""The peers' side of bench/compare.py: times one implementation's fit on one dataset.
+
+Usage: peers.py DATA_DIR DATASET km IMPL [--k K] [--mode converge|fixed20] [--n-init N] [--reps R]
+IMPL: lloyd | elkan (scikit-learn), sklearnex, faiss (when installed).
+
+The data is standardised first (StandardScaler); only the fit is timed, --reps times in this
+process. Prints one JSON line per repetition and a final `SUMMARY {...}` line, the same
+format as telecluster's examples/bench_fit.
+"""
+import argparse
+import json
+import os
+import statistics
+import time
+
+import numpy as np
+
+
+def load(data_dir, name):
+    with open(os.path.join(data_dir, name + ".shape")) as f:
+        n, d = map(int, f.read().split())
+    return np.fromfile(os.path.join(data_dir, name + ".f64"), dtype="<f8").reshape(n, d)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("data_dir")
+    ap.add_argument("dataset")
+    ap.add_argument("workload", choices=["km"])
+    ap.add_argument("impl")
+    ap.add_argument("--k", type=int, default=8)
+    ap.add_argument("--mode", default="converge")
+    ap.add_argument("--n-init", type=int, default=None)
+    ap.add_argument("--reps", type=int, default=3)
+    a = ap.parse_args()
+
+    from sklearn.preprocessing import StandardScaler
+    x = np.ascontiguousarray(StandardScaler().fit_transform(load(a.data_dir, a.dataset)))
+    n, d = x.shape
+    k = a.k
+    fixed = a.mode == "fixed20"
+    kw = dict(n_clusters=k, max_iter=20 if fixed else 300, tol=0.0 if fixed else 1e-4, random_state=0)
+    kw["init"] = x[:k].copy() if fixed else "k-means++"
+    kw["n_init"] = 1 if fixed else (a.n_init or "auto")
+    version = None
+    if a.impl in ("lloyd", "elkan"):
+        import sklearn
+        from sklearn.cluster import KMeans
+        version = "scikit-learn " + sklearn.__version__
+        fit = lambda: KMeans(algorithm=a.impl, **kw).fit(x)
+    elif a.impl == "sklearnex":
+        from importlib.metadata import version as v
+        from sklearnex.cluster import KMeans
+        version = "scikit-learn-intelex " + v("scikit-learn-intelex")
+        fit = lambda: KMeans(**kw).fit(x)
+    else:
+        raise SystemExit(f"unknown implementation {a.impl}")
+
+    times, model = [], None
+    for r in range(a.reps):
+        t0 = time.perf_counter()
+        model = fit()
+        dt = time.perf_counter() - t0
+        times.append(dt)
+        print(json.dumps({"rep": r, "fit_s": round(dt, 6)}), flush=True)
+    import resource
+    out = {"impl": a.impl, "version": version, "dataset": a.dataset, "workload": a.workload, "n": n, "d": d,
+           "k": k, "mode": a.mode, "reps": a.reps, "median_s": statistics.median(times), "min_s": min(times),
+           "max_s": max(times), "inertia": float(model.inertia_), "n_iter": int(model.n_iter_),
+           "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}
+    print("SUMMARY " + json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":
+    main()
