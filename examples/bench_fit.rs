@@ -4,7 +4,7 @@
 //! quality figures and the process's peak resident memory (VmHWM).
 //!
 //! Usage: bench_fit DATA_DIR DATASET WORKLOAD [--k K] [--mode converge|fixed20] [--n-init N]
-//!                  [--algorithm lloyd|hamerly|auto] [--reps R]
+//!                  [--algorithm lloyd|hamerly|auto] [--refine never|auto|always] [--reps R]
 //!
 //! WORKLOAD: km (K-Means).
 //! Data: DATA_DIR/NAME.f64 (little-endian f64, row-major) and DATA_DIR/NAME.shape ("n d"),
@@ -12,7 +12,7 @@
 
 use std::time::Instant;
 
-use telecluster::cluster::{Algorithm, Init, KMeansParams};
+use telecluster::cluster::{Algorithm, Init, KMeansParams, Refine};
 use telecluster::prep::{Scaler, Scaling};
 use telecluster::Matrix;
 
@@ -72,7 +72,12 @@ fn main() {
                     "hamerly" => Algorithm::Hamerly,
                     _ => Algorithm::Auto,
                 };
-                let mut p = KMeansParams::new(k).algorithm(algorithm);
+                let refine = match arg(&args, "--refine").unwrap_or("auto") {
+                    "never" => Refine::Never,
+                    "always" => Refine::Always,
+                    _ => Refine::Auto,
+                };
+                let mut p = KMeansParams::new(k).algorithm(algorithm).refine(refine);
                 if fixed {
                     let init = x.select_rows(&(0..k).collect::<Vec<_>>());
                     p = p.init(Init::Given(init)).max_iter(20).tol(0.0);

@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use super::distance::{candidate_potentials, nearest_rows, CHUNK_ROWS};
+use super::distance::{candidate_potentials, fold_slots, sq_dist_lanes, sq_dists_to, CHUNK_ROWS, POT_SLOTS};
 use crate::matrix::Matrix;
 use crate::rng::Rng;
 
@@ -32,31 +32,64 @@ pub fn kmeans_plus_plus(x: &Matrix, k: usize, rng: &mut Rng) -> Vec<f64> {
     let mut centers = Vec::with_capacity(k * d);
     let first = rng.below(n);
     centers.extend_from_slice(x.row(first));
+    // Wide rows are pruned by the triangle inequality (see `pruned_potentials`); narrow rows
+    // are cheaper to compute than to prune.
+    let wide = d > 4;
+    let avx2 = has_avx2();
 
     let mut closest = vec![0.0; n];
     closest
         .par_chunks_mut(CHUNK_ROWS)
         .zip(data.par_chunks(CHUNK_ROWS * d))
         .for_each_init(Scratch::new, |w, (dst, rows)| {
-            nearest_rows(rows, d, x.row(first), &mut w.labels[..dst.len()], dst);
+            sq_dists_to(rows, d, x.row(first), &mut w.labels[..dst.len()], dst);
         });
+    let mut near = Nearest {
+        centre: if wide { vec![0; n] } else { Vec::new() },
+        radius: if wide {
+            closest.iter().map(|c| c.sqrt()).collect()
+        } else {
+            Vec::new()
+        },
+    };
     let mut chunk_sums: Vec<f64> = closest.par_chunks(CHUNK_ROWS).map(|c| c.iter().sum()).collect();
     let mut pot: f64 = chunk_sums.iter().sum();
 
     let mut candidates = vec![0usize; trials];
-    for _ in 1..k {
-        for c in candidates.iter_mut() {
+    for c in 1..k {
+        for cand in candidates.iter_mut() {
             let r = rng.uniform() * pot;
-            *c = search_cumulative(&closest, &chunk_sums, r);
+            *cand = search_cumulative(&closest, &chunk_sums, r);
         }
         // Potential of each candidate: Σ min(closest, d(x, candidate)), chunk by chunk.
         let cand_rows: Vec<f64> = candidates.iter().flat_map(|&c| x.row(c).iter().copied()).collect();
+        let gap = if wide {
+            gaps(&cand_rows, &centers, d, c)
+        } else {
+            Vec::new()
+        };
         let per_chunk: Vec<Vec<f64>> = closest
             .par_chunks(CHUNK_ROWS)
             .zip(data.par_chunks(CHUNK_ROWS * d))
-            .map(|(cl, rows)| {
+            .enumerate()
+            .map(|(ci, (cl, rows))| {
                 let mut pots = vec![0.0; trials];
-                candidate_potentials(rows, d, cl, &cand_rows, &mut pots);
+                if wide {
+                    let range = ci * CHUNK_ROWS..ci * CHUNK_ROWS + cl.len();
+                    let nearest = (&near.centre[range.clone()], &near.radius[range]);
+                    let mut slots = vec![0.0; trials * POT_SLOTS];
+                    #[cfg(target_arch = "x86_64")]
+                    if avx2 {
+                        // SAFETY: the CPU has AVX2 (`has_avx2`).
+                        unsafe { pruned_potentials_avx2(rows, d, cl, nearest, &cand_rows, &gap, c, &mut slots) };
+                        fold_slots(&slots, trials, &mut pots);
+                        return pots;
+                    }
+                    pruned_potentials(rows, d, cl, nearest, &cand_rows, &gap, c, &mut slots);
+                    fold_slots(&slots, trials, &mut pots);
+                } else {
+                    candidate_potentials(rows, d, cl, &cand_rows, &mut pots);
+                }
                 pots
             })
             .collect();
@@ -70,23 +103,170 @@ pub fn kmeans_plus_plus(x: &Matrix, k: usize, rng: &mut Rng) -> Vec<f64> {
         let chosen = candidates[best];
         centers.extend_from_slice(x.row(chosen));
         let cx = x.row(chosen);
-        chunk_sums = closest
-            .par_chunks_mut(CHUNK_ROWS)
-            .zip(data.par_chunks(CHUNK_ROWS * d))
-            .map_init(Scratch::new, |w, (cl, rows)| {
-                let m = cl.len();
-                nearest_rows(rows, d, cx, &mut w.labels[..m], &mut w.dists[..m]);
-                let mut s = 0.0;
-                for (c0, &dist) in cl.iter_mut().zip(&w.dists[..m]) {
-                    *c0 = c0.min(dist);
-                    s += *c0;
-                }
-                s
-            })
-            .collect();
+        chunk_sums = if wide {
+            let gap_chosen = gap[best * c..(best + 1) * c].to_vec();
+            closest
+                .par_chunks_mut(CHUNK_ROWS)
+                .zip(data.par_chunks(CHUNK_ROWS * d))
+                .zip(near.centre.par_chunks_mut(CHUNK_ROWS))
+                .zip(near.radius.par_chunks_mut(CHUNK_ROWS))
+                .map(|(((cl, rows), ce), ra)| {
+                    #[cfg(target_arch = "x86_64")]
+                    if avx2 {
+                        // SAFETY: the CPU has AVX2 (`has_avx2`).
+                        return unsafe { pruned_update_avx2(rows, d, cl, ce, ra, cx, &gap_chosen, c as u32) };
+                    }
+                    pruned_update(rows, d, cl, ce, ra, cx, &gap_chosen, c as u32)
+                })
+                .collect()
+        } else {
+            closest
+                .par_chunks_mut(CHUNK_ROWS)
+                .zip(data.par_chunks(CHUNK_ROWS * d))
+                .map_init(Scratch::new, |w, (cl, rows)| {
+                    let m = cl.len();
+                    sq_dists_to(rows, d, cx, &mut w.labels[..m], &mut w.dists[..m]);
+                    let mut s = 0.0;
+                    for (c0, &dist) in cl.iter_mut().zip(&w.dists[..m]) {
+                        *c0 = c0.min(dist);
+                        s += *c0;
+                    }
+                    s
+                })
+                .collect()
+        };
         pot = chunk_sums.iter().sum();
     }
     centers
+}
+
+/// Margin on the pruning test: a distance is skipped only when the triangle inequality proves,
+/// with room for rounding, that it cannot lower the row's closest distance.
+const PRUNE_SAFE: f64 = 1.0 + 1e-9;
+
+/// What wide-row seeding keeps per row besides the closest squared distance: the index of the
+/// nearest chosen centre and the distance itself (not squared), for triangle-inequality pruning.
+struct Nearest {
+    centre: Vec<u32>,
+    radius: Vec<f64>,
+}
+
+/// One chunk of the k-means++ trial step for wide rows: as
+/// [`candidate_potentials`](super::distance::candidate_potentials), but a row skips a
+/// candidate `t` when `gap[t][a] > 2·r` (its nearest centre `a` and radius `r`): then
+/// `‖x − t‖ ≥ gap − r > r`, so `min(closest, ‖x − t‖²)` is `closest` without computing it.
+/// The sums are those of the unpruned computation, bit for bit.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn pruned_potentials(
+    rows: &[f64],
+    d: usize,
+    closest: &[f64],
+    nearest: (&[u32], &[f64]),
+    cands: &[f64],
+    gap: &[f64],
+    n_centres: usize,
+    slots: &mut [f64],
+) {
+    for (i, x) in rows.chunks_exact(d).enumerate() {
+        let c0 = closest[i];
+        let reach = 2.0 * nearest.1[i] * PRUNE_SAFE;
+        let a = nearest.0[i] as usize;
+        for (t, c) in cands.chunks_exact(d).enumerate() {
+            let v = if gap[t * n_centres + a] > reach {
+                c0
+            } else {
+                let dist = sq_dist_lanes(x, c);
+                if dist < c0 {
+                    dist
+                } else {
+                    c0
+                }
+            };
+            slots[t * POT_SLOTS + i % POT_SLOTS] += v;
+        }
+    }
+}
+
+/// One chunk of the closest-distance update for wide rows, pruned like [`pruned_potentials`];
+/// returns the chunk's new sum of closest distances.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn pruned_update(
+    rows: &[f64],
+    d: usize,
+    closest: &mut [f64],
+    centre: &mut [u32],
+    radius: &mut [f64],
+    cx: &[f64],
+    gap: &[f64],
+    new_index: u32,
+) -> f64 {
+    let mut s = 0.0;
+    for (i, x) in rows.chunks_exact(d).enumerate() {
+        if gap[centre[i] as usize] <= 2.0 * radius[i] * PRUNE_SAFE {
+            let dist = sq_dist_lanes(x, cx);
+            if dist < closest[i] {
+                closest[i] = dist;
+                centre[i] = new_index;
+                radius[i] = dist.sqrt();
+            }
+        }
+        s += closest[i];
+    }
+    s
+}
+
+#[cfg(target_arch = "x86_64")]
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx2")]
+unsafe fn pruned_potentials_avx2(
+    rows: &[f64],
+    d: usize,
+    closest: &[f64],
+    nearest: (&[u32], &[f64]),
+    cands: &[f64],
+    gap: &[f64],
+    n_centres: usize,
+    slots: &mut [f64],
+) {
+    pruned_potentials(rows, d, closest, nearest, cands, gap, n_centres, slots);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx2")]
+unsafe fn pruned_update_avx2(
+    rows: &[f64],
+    d: usize,
+    closest: &mut [f64],
+    centre: &mut [u32],
+    radius: &mut [f64],
+    cx: &[f64],
+    gap: &[f64],
+    new_index: u32,
+) -> f64 {
+    pruned_update(rows, d, closest, centre, radius, cx, gap, new_index)
+}
+
+fn has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return std::is_x86_feature_detected!("avx2");
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
+/// Distances (not squared) from each of `points` to each of the first `n_centres` centres.
+fn gaps(points: &[f64], centers: &[f64], d: usize, n_centres: usize) -> Vec<f64> {
+    points
+        .chunks_exact(d)
+        .flat_map(|p| {
+            centers
+                .chunks_exact(d)
+                .take(n_centres)
+                .map(move |c| sq_dist_lanes(p, c).sqrt())
+        })
+        .collect()
 }
 
 /// A worker's buffers for the distance kernel.

@@ -31,10 +31,11 @@ pub(crate) struct Run {
 
 /// A chunk's share of an iteration: centre sums and counts of its rows, and scratch space.
 struct Partial {
-    /// `SETS` interleaved sets of k × d sums (row i adds to set i % SETS), folded into set 0.
+    /// `SETS` interleaved sets of k × d sums (row i adds to set i % SETS), folded into set 0:
+    /// the chunk's sums after a full pass, their change after an incremental one.
     sums: Vec<f64>,
-    /// `SETS` interleaved sets of k counts, folded into set 0.
-    counts: Vec<u64>,
+    /// Counts (or their change), in the same sets.
+    counts: Vec<i64>,
     changed: usize,
 }
 
@@ -92,8 +93,12 @@ pub(crate) fn run(data: &[f64], d: usize, mut centers: Vec<f64>, max_iter: usize
     let mut moved: Option<Shifts> = None;
     let mut new_centers = vec![0.0; k * d];
     let mut shift = vec![0.0; k];
+    // Running sums and counts: recomputed from all rows on a full pass (the first, and the one
+    // after an empty-cluster relocation, which moves a row's weight without relabelling it),
+    // otherwise updated with the rows whose label changed.
     let mut sums = vec![0.0; k * d];
-    let mut counts = vec![0u64; k];
+    let mut counts = vec![0i64; k];
+    let mut full = true;
     let mut relocated = 0;
     let mut strict = false;
     let mut converged = false;
@@ -102,32 +107,42 @@ pub(crate) fn run(data: &[f64], d: usize, mut centers: Vec<f64>, max_iter: usize
     for iter in 0..max_iter {
         n_iter = iter + 1;
         match it {
-            Iteration::Lloyd => lloyd_pass(data, d, &centers, &mut labels, &mut partials),
+            Iteration::Lloyd => lloyd_pass(data, d, &centers, full, &mut labels, &mut partials),
             Iteration::Hamerly => {
                 half_gaps(&centers, d, &mut half_gap);
                 let state = HamerlyState {
                     centers: &centers,
                     half_gap: &half_gap,
                     moved: moved.as_ref(),
+                    full,
                 };
                 hamerly_pass(data, d, &state, &mut labels, &mut upper, &mut lower, &mut partials)
             }
         }
         // Reduce the chunks in chunk order: the thread count cannot change the sums.
-        sums.fill(0.0);
-        counts.fill(0);
+        let mut total = vec![0.0; k * d];
+        let mut total_counts = vec![0i64; k];
         let mut changed = 0;
         for p in &partials {
-            for (s, v) in sums.iter_mut().zip(&p.sums[..k * d]) {
+            for (s, v) in total.iter_mut().zip(&p.sums[..k * d]) {
                 *s += v;
             }
-            for (c, v) in counts.iter_mut().zip(&p.counts[..k]) {
+            for (c, v) in total_counts.iter_mut().zip(&p.counts[..k]) {
                 *c += v;
             }
             changed += p.changed;
         }
+        if full {
+            sums = total;
+            counts = total_counts;
+        } else {
+            sums.iter_mut().zip(&total).for_each(|(s, v)| *s += v);
+            counts.iter_mut().zip(&total_counts).for_each(|(c, v)| *c += v);
+        }
+        full = false;
         if counts.contains(&0) {
             relocated += relocate_empty(data, d, &labels, &centers, &mut sums, &mut counts);
+            full = true;
         }
         for j in 0..k {
             let dst = &mut new_centers[j * d..(j + 1) * d];
@@ -158,7 +173,7 @@ pub(crate) fn run(data: &[f64], d: usize, mut centers: Vec<f64>, max_iter: usize
     }
     if !strict {
         // The centres moved after the last assignment: assign again so labels match them.
-        lloyd_pass(data, d, &centers, &mut labels, &mut partials);
+        lloyd_pass(data, d, &centers, false, &mut labels, &mut partials);
     }
     let inertia = inertia(data, d, &centers, &labels);
     Run {
@@ -172,7 +187,7 @@ pub(crate) fn run(data: &[f64], d: usize, mut centers: Vec<f64>, max_iter: usize
 }
 
 /// Assigns every row to its nearest centre and accumulates the chunk sums.
-fn lloyd_pass(data: &[f64], d: usize, centers: &[f64], labels: &mut [u32], partials: &mut [Partial]) {
+fn lloyd_pass(data: &[f64], d: usize, centers: &[f64], full: bool, labels: &mut [u32], partials: &mut [Partial]) {
     let k = centers.len() / d;
     partials
         .par_iter_mut()
@@ -181,9 +196,57 @@ fn lloyd_pass(data: &[f64], d: usize, centers: &[f64], labels: &mut [u32], parti
         .for_each_init(Scratch::new, |w, ((p, rows), lab)| {
             let m = lab.len();
             nearest_labels(rows, d, centers, &mut w.labels[..m]);
-            p.changed = update_labels(lab, &w.labels[..m]);
-            accumulate(rows, d, lab, k, p);
+            if full {
+                p.changed = update_labels(lab, &w.labels[..m]);
+                accumulate(rows, d, lab, k, p);
+            } else {
+                start_changes(p);
+                for i in 0..m {
+                    if lab[i] != w.labels[i] {
+                        move_row(p, i, &rows[i * d..(i + 1) * d], lab[i], w.labels[i], k);
+                        lab[i] = w.labels[i];
+                    }
+                }
+                finish_changes(p, k, d);
+            }
         });
+}
+
+/// Clears a chunk's change record before an incremental pass.
+fn start_changes(p: &mut Partial) {
+    p.sums.fill(0.0);
+    p.counts.fill(0);
+    p.changed = 0;
+}
+
+/// Records that row `i` of the chunk moves from cluster `old` to `new` (rows in order; row i
+/// uses set i % SETS, as in `accumulate`).
+#[inline]
+fn move_row(p: &mut Partial, i: usize, x: &[f64], old: u32, new: u32, k: usize) {
+    let d = x.len();
+    let set = i % SETS;
+    let (old, new) = (old as usize, new as usize);
+    let base = set * k * d;
+    for (f, &v) in x.iter().enumerate() {
+        p.sums[base + old * d + f] -= v;
+        p.sums[base + new * d + f] += v;
+    }
+    p.counts[set * k + old] -= 1;
+    p.counts[set * k + new] += 1;
+    p.changed += 1;
+}
+
+/// Folds a chunk's change sets into set 0, in set order.
+fn finish_changes(p: &mut Partial, k: usize, d: usize) {
+    let kd = k * d;
+    for set in 1..SETS {
+        for t in 0..kd {
+            p.sums[t] += p.sums[set * kd + t];
+        }
+        for j in 0..k {
+            p.counts[j] += p.counts[set * k + j];
+        }
+    }
 }
 
 /// Copies `new` labels over `old`; returns how many differed.
@@ -236,14 +299,7 @@ fn accumulate_w<const W: usize>(rows: &[f64], d: usize, labels: &[u32], k: usize
     for (set, (x, &l)) in rows[whole * d..].chunks_exact(d).zip(&labels[whole..]).enumerate() {
         add(set, x, l);
     }
-    for set in 1..SETS {
-        for t in 0..kd {
-            p.sums[t] += p.sums[set * kd + t];
-        }
-        for j in 0..k {
-            p.counts[j] += p.counts[set * k + j];
-        }
-    }
+    finish_changes(p, k, d);
 }
 
 /// How far the centres moved in the last update: each centre's shift, and the largest two.
@@ -280,6 +336,8 @@ struct HamerlyState<'a> {
     centers: &'a [f64],
     half_gap: &'a [f64],
     moved: Option<&'a Shifts>,
+    /// Recompute the chunk sums from all rows (else record only the rows that change).
+    full: bool,
 }
 
 /// For each centre, half the distance to its nearest other centre (`s(j)` in Hamerly's paper):
@@ -341,6 +399,9 @@ fn hamerly_pass(
                 _ => bound_checks::<0>(rows, d, state, moved, lab, up, lo, &mut w.pending),
             }
             let np = w.pending.len();
+            if !state.full {
+                start_changes(p);
+            }
             if np > 0 {
                 w.gathered.clear();
                 for &i in &w.pending {
@@ -355,15 +416,24 @@ fn hamerly_pass(
                     &mut w.second[..np],
                 );
                 for (t, &i) in w.pending.iter().enumerate() {
-                    if lab[i] != w.labels[t] {
-                        p.changed += 1;
-                        lab[i] = w.labels[t];
+                    let new = w.labels[t];
+                    if lab[i] != new {
+                        if state.full {
+                            p.changed += 1;
+                        } else {
+                            move_row(p, i, &rows[i * d..(i + 1) * d], lab[i], new, k);
+                        }
+                        lab[i] = new;
                     }
                     up[i] = w.dists[t].sqrt();
                     lo[i] = w.second[t].sqrt();
                 }
             }
-            accumulate(rows, d, lab, k, p);
+            if state.full {
+                accumulate(rows, d, lab, k, p);
+            } else {
+                finish_changes(p, k, d);
+            }
         });
 }
 
@@ -408,7 +478,7 @@ fn relocate_empty(
     labels: &[u32],
     centers: &[f64],
     sums: &mut [f64],
-    counts: &mut [u64],
+    counts: &mut [i64],
 ) -> usize {
     let empty: Vec<usize> = (0..counts.len()).filter(|&j| counts[j] == 0).collect();
     let dist: Vec<f64> = data
