@@ -8,7 +8,9 @@ Usage (from the repository root):
 CASE: km_1m_2d_fixed20 km_1m_2d_default km_200k_16d_fixed20 km_200k_16d_default (default: all).
 Generates the datasets it needs (bench/datasets.py, identical to the shared anchor generator),
 builds telecluster's harness (cargo build --release --example bench_fit), then runs every
-implementation in its own process, alternating, so all of them see the same machine state.
+implementation in its own process, in --rounds rounds that alternate the implementations (so
+none is always first after the build, and all see the same machine states); each process fits
+--reps times. The figure is the median over rounds of each process's median.
 Times cover the fit call only, after loading and standardising, as in the anchor figures.
 Peak memory is the whole process's maximum resident set, as each process reports it (VmHWM
 or ru_maxrss). Prints medians and the ratio peer / telecluster.
@@ -48,7 +50,8 @@ def run(cmd):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=os.path.join(ROOT, "bench-data"))
-    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--out", default=None)
     ap.add_argument("cases", nargs="*")
     a = ap.parse_args()
@@ -60,12 +63,23 @@ def main():
     rows = []
     for case in cases:
         dataset, args, peers = CASES[case]
-        ours = run([HARNESS, a.data, dataset, "km", *args, "--reps", str(a.reps)])
-        ours["impl"] = "telecluster"
-        results = [ours]
+        commands = {"telecluster": [HARNESS, a.data, dataset, "km", *args, "--reps", str(a.reps)]}
         for impl in peers:
-            results.append(run([sys.executable, os.path.join(HERE, "peers.py"), a.data, dataset, "km", impl,
-                                *args, "--reps", str(a.reps)]))
+            commands[impl] = [sys.executable, os.path.join(HERE, "peers.py"), a.data, dataset, "km", impl, *args,
+                              "--reps", str(a.reps)]
+        runs = {name: [] for name in commands}
+        for r in range(a.rounds):
+            order = list(commands)
+            order = order[r % len(order):] + order[:r % len(order)]
+            for name in order:
+                runs[name].append(run(commands[name]))
+        results = []
+        for name, rs in runs.items():
+            best = sorted(rs, key=lambda x: x["median_s"])[len(rs) // 2]
+            best = dict(best, impl=name, min_s=min(x["min_s"] for x in rs),
+                        peak_rss_mib=max(x["peak_rss_mib"] for x in rs))
+            results.append(best)
+        ours = results[0]
         for r in results:
             r["case"] = case
             r["ratio"] = r["median_s"] / ours["median_s"]
