@@ -14,7 +14,12 @@
 //! for Hamerly's bounds; no n × k distance matrix.
 //!
 //! Parallel work is split in fixed-size chunks and reduced in chunk order, and run `i` draws its
-//! random numbers from stream `i` of the seed, so results do not depend on the thread count.
+//! random numbers from stream `i` of the seed, so results do not depend on the thread count. On
+//! small inputs (n·k ≤ 2²⁰) the runs go side by side; on larger ones one at a time, each parallel
+//! inside, so that only the best run's buffers stay alive.
+//!
+//! Runs from sampled starts are refined by Hartigan's moves (see [`Refine`]), which lowers the
+//! inertia without leaving the set of Lloyd fixed points.
 //!
 //! # References
 //! - D. Arthur, S. Vassilvitskii, "k-means++: the advantages of careful seeding", SODA 2007.
