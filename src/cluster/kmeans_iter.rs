@@ -454,21 +454,91 @@ fn bound_checks<const W: usize>(
     pending: &mut Vec<usize>,
 ) {
     let d = if W == 0 { d } else { W };
+    // First the bounds of every row move and the rows they no longer clear are collected (in
+    // row order); only those rows' coordinates are read.
     pending.clear();
-    for (i, x) in rows.chunks_exact(d).enumerate() {
+    move_bounds(moved, state.half_gap, lab, up, lo, pending);
+    let mut kept = 0;
+    for t in 0..pending.len() {
+        let i = pending[t];
+        let a = lab[i] as usize;
+        let bound = state.half_gap[a].max(lo[i]);
+        up[i] = sq_dist(&rows[i * d..(i + 1) * d], &state.centers[a * d..(a + 1) * d]).sqrt();
+        if up[i] * SAFE < bound {
+            continue;
+        }
+        pending[kept] = i;
+        kept += 1;
+    }
+    pending.truncate(kept);
+}
+
+/// Moves every row's bounds by the last shifts and collects the rows whose upper bound no
+/// longer clears `max(half gap, lower bound)`. The AVX2 path does four rows at a time with the
+/// same operations (add, subtract, max, multiply, compare), so it finds the same rows.
+fn move_bounds(moved: &Shifts, half_gap: &[f64], lab: &[u32], up: &mut [f64], lo: &mut [f64], out: &mut Vec<usize>) {
+    let k = half_gap.len();
+    assert!(moved.shift.len() == k && up.len() == lab.len() && lo.len() == lab.len());
+    let mut done = 0;
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && k > 0 && k <= i32::MAX as usize {
+        // SAFETY: the CPU has AVX2, as just checked; the lengths are asserted above and the
+        // gathers clamp every label into 0..k.
+        done = unsafe { move_bounds_avx2(moved, half_gap, lab, up, lo, out) };
+    }
+    for i in done..lab.len() {
         let a = lab[i] as usize;
         up[i] += moved.shift[a];
         lo[i] -= if a == moved.arg1 { moved.max2 } else { moved.max1 };
-        let bound = state.half_gap[a].max(lo[i]);
-        if up[i] * SAFE < bound {
-            continue;
+        let bound = half_gap[a].max(lo[i]);
+        if up[i] * SAFE >= bound {
+            out.push(i);
         }
-        up[i] = sq_dist(x, &state.centers[a * d..(a + 1) * d]).sqrt();
-        if up[i] * SAFE < bound {
-            continue;
-        }
-        pending.push(i);
     }
+}
+
+/// Four rows at a time of [`move_bounds`]; returns how many rows it did.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn move_bounds_avx2(
+    moved: &Shifts,
+    half_gap: &[f64],
+    lab: &[u32],
+    up: &mut [f64],
+    lo: &mut [f64],
+    out: &mut Vec<usize>,
+) -> usize {
+    use std::arch::x86_64::*;
+    let n = lab.len();
+    let whole = n / 4 * 4;
+    let safe = _mm256_set1_pd(SAFE);
+    let max1 = _mm256_set1_pd(moved.max1);
+    let max2 = _mm256_set1_pd(moved.max2);
+    let arg1 = _mm_set1_epi32(moved.arg1 as i32);
+    // Labels are always < k; clamping keeps the gathers in bounds even if they were not.
+    let last = _mm_set1_epi32((half_gap.len() - 1) as i32);
+    for q in (0..whole).step_by(4) {
+        let a = _mm_min_epu32(_mm_loadu_si128(lab.as_ptr().add(q).cast()), last);
+        let shift = _mm256_i32gather_pd::<8>(moved.shift.as_ptr(), a);
+        let gap = _mm256_i32gather_pd::<8>(half_gap.as_ptr(), a);
+        let is_arg1 = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_cmpeq_epi32(a, arg1)));
+        let u = _mm256_add_pd(_mm256_loadu_pd(up.as_ptr().add(q)), shift);
+        let l = _mm256_sub_pd(
+            _mm256_loadu_pd(lo.as_ptr().add(q)),
+            _mm256_blendv_pd(max1, max2, is_arg1),
+        );
+        _mm256_storeu_pd(up.as_mut_ptr().add(q), u);
+        _mm256_storeu_pd(lo.as_mut_ptr().add(q), l);
+        // `f64::max(gap, l)` is `gap` unless `l` is larger: the same as max_pd(l, gap) here.
+        let bound = _mm256_max_pd(l, gap);
+        let clear = _mm256_cmp_pd::<_CMP_LT_OQ>(_mm256_mul_pd(u, safe), bound);
+        let mut failing = !_mm256_movemask_pd(clear) & 0xF;
+        while failing != 0 {
+            out.push(q + failing.trailing_zeros() as usize);
+            failing &= failing - 1;
+        }
+    }
+    whole
 }
 
 /// scikit-learn's relocation: each empty cluster takes the row farthest from its current centre
