@@ -70,6 +70,7 @@ fn main() {
                 let algorithm = match arg(&args, "--algorithm").unwrap_or("auto") {
                     "lloyd" => Algorithm::Lloyd,
                     "hamerly" => Algorithm::Hamerly,
+                    "kdtree" => Algorithm::KdTree,
                     _ => Algorithm::Auto,
                 };
                 let refine = match arg(&args, "--refine").unwrap_or("auto") {

@@ -120,7 +120,7 @@ mod kmeans {
                 let k = g["k"].as_u64().unwrap() as usize;
                 let max_iter = g["max_iter"].as_u64().unwrap() as usize;
                 let init = x.select_rows(&(0..k).collect::<Vec<_>>());
-                for algorithm in [Algorithm::Lloyd, Algorithm::Hamerly] {
+                for algorithm in [Algorithm::Lloyd, Algorithm::Hamerly, Algorithm::KdTree] {
                     let what = format!("{name} k={k} max_iter={max_iter} {algorithm:?}");
                     let m = KMeansParams::new(k)
                         .init(Init::Given(init.clone()))
@@ -150,7 +150,7 @@ mod kmeans {
                 }
             }
         }
-        assert_eq!(checked, 4 * 8 * 2);
+        assert_eq!(checked, 4 * 8 * 3);
     }
 
     #[test]

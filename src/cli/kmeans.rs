@@ -35,7 +35,8 @@ pub struct KMeansArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
 
-    /// Iteration scheme (all give the same result): lloyd, hamerly (distance bounds), auto.
+    /// Iteration scheme (all give the same labels): lloyd, hamerly (distance bounds), kdtree
+    /// (kd-tree filtering, up to 4 features), auto.
     #[arg(long, value_enum, default_value_t = AlgorithmArg::Auto)]
     algorithm: AlgorithmArg,
 }
@@ -44,6 +45,7 @@ pub struct KMeansArgs {
 enum AlgorithmArg {
     Lloyd,
     Hamerly,
+    Kdtree,
     Auto,
 }
 
@@ -58,6 +60,7 @@ impl KMeansArgs {
             .algorithm(match self.algorithm {
                 AlgorithmArg::Lloyd => Algorithm::Lloyd,
                 AlgorithmArg::Hamerly => Algorithm::Hamerly,
+                AlgorithmArg::Kdtree => Algorithm::KdTree,
                 AlgorithmArg::Auto => Algorithm::Auto,
             })
     }

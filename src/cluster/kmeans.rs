@@ -28,6 +28,7 @@
 use rayon::prelude::*;
 
 use super::distance::{nearest, sq_dist};
+use super::kmeans_filter::{self, Tree};
 use super::kmeans_init::{kmeans_plus_plus, random_rows, Init};
 use super::kmeans_iter::{self, Iteration};
 use crate::error::{Error, Result, Warning};
@@ -43,6 +44,12 @@ pub enum Algorithm {
     Lloyd,
     /// Hamerly's: distance bounds skip rows that cannot change cluster.
     Hamerly,
+    /// Lloyd's labels by kd-tree filtering (up to 4 features; wider data uses Lloyd): whole
+    /// cells of rows are assigned at once and only rows near a boundary are compared one by
+    /// one. A pass costs a fraction of Lloyd's (0.4 against 2.5 ms on 1M × 2, k = 8), but
+    /// building the tree costs about ten passes and 20 MiB, so it pays for long or repeated
+    /// runs on large data; `Auto` does not choose it yet.
+    KdTree,
     /// Lloyd for up to 4 features (its vectorised kernel keeps each row in registers and beats
     /// the bounds' per-row bookkeeping: 70 ms against 95 ms for 20 iterations on 1M × 2, k = 8,
     /// and still ahead at k = 32) or up to 2 clusters; Hamerly otherwise (3× faster than Lloyd on
@@ -56,9 +63,36 @@ impl Algorithm {
         match self {
             Algorithm::Lloyd => Iteration::Lloyd,
             Algorithm::Hamerly => Iteration::Hamerly,
+            Algorithm::KdTree if d <= kmeans_filter::MAX_D => Iteration::KdTree,
+            Algorithm::KdTree => Iteration::Lloyd,
             Algorithm::Auto if k >= 3 && d > 4 => Iteration::Hamerly,
             Algorithm::Auto => Iteration::Lloyd,
         }
+    }
+}
+
+/// Runs one K-Means run with the chosen scheme: on the tree's rows when there is a tree, with
+/// the labels put back in row order.
+fn run_scheme(
+    data: &[f64],
+    d: usize,
+    init: Vec<f64>,
+    max_iter: usize,
+    tol: f64,
+    iteration: Iteration,
+    tree: Option<&Tree>,
+) -> kmeans_iter::Run {
+    match tree {
+        Some(t) => {
+            let mut r = kmeans_iter::run(&t.pts, d, init, max_iter, tol, Iteration::KdTree, Some(t));
+            let mut labels = vec![0; r.labels.len()];
+            for (&row, &l) in t.order.iter().zip(&r.labels) {
+                labels[row as usize] = l;
+            }
+            r.labels = labels;
+            r
+        }
+        None => kmeans_iter::run(data, d, init, max_iter, tol, iteration, None),
     }
 }
 
@@ -268,6 +302,8 @@ impl KMeansValidParams {
         }
         let tol = if p.tol == 0.0 { 0.0 } else { mean_variance(x) * p.tol };
         let iteration = p.algorithm.resolve(k, d);
+        let tree = (iteration == Iteration::KdTree).then(|| Tree::build(x.as_slice(), d));
+        let tree = tree.as_ref();
         let (refine_each, refine_winner) = match p.refine {
             Refine::Never => (false, false),
             Refine::Always => (true, false),
@@ -275,7 +311,7 @@ impl KMeansValidParams {
             Refine::Auto => (n <= REFINE_MAX_ROWS, n > REFINE_MAX_ROWS),
         };
         let data = x.as_slice();
-        let refined = |r: kmeans_iter::Run| refine_run(data, d, k, p.max_iter, tol, iteration, r);
+        let refined = |r: kmeans_iter::Run| refine_run(data, d, k, p.max_iter, tol, iteration, tree, r);
         let one_run = |run: usize| {
             let mut rng = Rng::stream(p.seed, run as u64);
             let init = match &p.init {
@@ -283,7 +319,7 @@ impl KMeansValidParams {
                 Init::Random => random_rows(x, k, &mut rng),
                 Init::Given(c) => c.as_slice().to_vec(),
             };
-            let r = kmeans_iter::run(data, d, init, p.max_iter, tol, iteration);
+            let r = run_scheme(data, d, init, p.max_iter, tol, iteration, tree);
             if refine_each {
                 refined(r)
             } else {
@@ -332,6 +368,7 @@ impl KMeansValidParams {
 
 /// Hartigan's moves on a run's partition, then Lloyd from the refined means to settle labels and
 /// centres exactly; the run is kept as it was when this does not lower the inertia.
+#[allow(clippy::too_many_arguments)]
 fn refine_run(
     data: &[f64],
     d: usize,
@@ -339,6 +376,7 @@ fn refine_run(
     max_iter: usize,
     tol: f64,
     iteration: Iteration,
+    tree: Option<&Tree>,
     r: kmeans_iter::Run,
 ) -> kmeans_iter::Run {
     if k < 2 {
@@ -350,7 +388,7 @@ fn refine_run(
     }
     let centers = kmeans_iter::means_of(data, d, &labels, &r.centers);
     drop(labels);
-    let again = kmeans_iter::run(data, d, centers, max_iter, tol, iteration);
+    let again = run_scheme(data, d, centers, max_iter, tol, iteration, tree);
     if again.inertia < r.inertia {
         kmeans_iter::Run {
             n_iter: r.n_iter + again.n_iter,

@@ -10,12 +10,15 @@
 use rayon::prelude::*;
 
 use super::distance::{nearest_labels, nearest_rows, nearest_two_rows, sq_dist, CHUNK_ROWS};
+use super::kmeans_filter::Tree;
 
 /// Which iteration to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Iteration {
     Lloyd,
     Hamerly,
+    /// Lloyd's labels by kd-tree filtering; `run` is then given the tree's rows (tree order).
+    KdTree,
 }
 
 /// What one run produced.
@@ -73,7 +76,15 @@ const SAFE: f64 = 1.0 + 1e-9;
 ///
 /// `tol` is absolute (scikit-learn's `tol × mean feature variance`): the run stops when no label
 /// changes (strict convergence) or when the sum of squared centre shifts is ≤ `tol`.
-pub(crate) fn run(data: &[f64], d: usize, mut centers: Vec<f64>, max_iter: usize, tol: f64, it: Iteration) -> Run {
+pub(crate) fn run(
+    data: &[f64],
+    d: usize,
+    mut centers: Vec<f64>,
+    max_iter: usize,
+    tol: f64,
+    it: Iteration,
+    tree: Option<&Tree>,
+) -> Run {
     let n = data.len() / d;
     let k = centers.len() / d;
     let n_chunks = n.div_ceil(CHUNK_ROWS);
@@ -87,7 +98,7 @@ pub(crate) fn run(data: &[f64], d: usize, mut centers: Vec<f64>, max_iter: usize
     let mut labels = vec![u32::MAX; n];
     let (mut upper, mut lower) = match it {
         Iteration::Hamerly => (vec![0.0; n], vec![0.0; n]),
-        Iteration::Lloyd => (Vec::new(), Vec::new()),
+        Iteration::Lloyd | Iteration::KdTree => (Vec::new(), Vec::new()),
     };
     let mut half_gap = vec![0.0; k];
     let mut moved: Option<Shifts> = None;
@@ -106,7 +117,16 @@ pub(crate) fn run(data: &[f64], d: usize, mut centers: Vec<f64>, max_iter: usize
 
     for iter in 0..max_iter {
         n_iter = iter + 1;
+        let mut total = vec![0.0; k * d];
+        let mut total_counts = vec![0i64; k];
+        let mut changed = 0;
         match it {
+            Iteration::KdTree => {
+                // The tree adds whole nodes' sums: every pass gives fresh totals.
+                let tree = tree.expect("kd-tree iteration needs its tree");
+                changed = tree.assign(&centers, &mut labels, &mut total, &mut total_counts);
+                full = true;
+            }
             Iteration::Lloyd => lloyd_pass(data, d, &centers, full, &mut labels, &mut partials),
             Iteration::Hamerly => {
                 half_gaps(&centers, d, &mut half_gap);
@@ -120,10 +140,7 @@ pub(crate) fn run(data: &[f64], d: usize, mut centers: Vec<f64>, max_iter: usize
             }
         }
         // Reduce the chunks in chunk order: the thread count cannot change the sums.
-        let mut total = vec![0.0; k * d];
-        let mut total_counts = vec![0i64; k];
-        let mut changed = 0;
-        for p in &partials {
+        for p in partials.iter().filter(|_| it != Iteration::KdTree) {
             for (s, v) in total.iter_mut().zip(&p.sums[..k * d]) {
                 *s += v;
             }
@@ -790,8 +807,8 @@ mod tests {
             let x = blobs(n, d, k, seed);
             let init = x[..k * d].to_vec();
             for (max_iter, tol) in [(300, 0.0), (5, 0.0), (300, 1e-4)] {
-                let a = run(&x, d, init.clone(), max_iter, tol, Iteration::Lloyd);
-                let b = run(&x, d, init.clone(), max_iter, tol, Iteration::Hamerly);
+                let a = run(&x, d, init.clone(), max_iter, tol, Iteration::Lloyd, None);
+                let b = run(&x, d, init.clone(), max_iter, tol, Iteration::Hamerly, None);
                 assert_eq!(a.labels, b.labels, "n={n} d={d} k={k}");
                 assert_eq!(a.centers, b.centers);
                 assert_eq!(a.inertia.to_bits(), b.inertia.to_bits());
@@ -804,11 +821,11 @@ mod tests {
     fn empty_cluster_takes_the_farthest_row() {
         // Two centres on the left group; the third, far away, owns nothing at first.
         let x = [0.0, 0.1, 0.2, 10.0];
-        let r = run(&x, 1, vec![0.0, 0.1, 100.0], 300, 0.0, Iteration::Lloyd);
+        let r = run(&x, 1, vec![0.0, 0.1, 100.0], 300, 0.0, Iteration::Lloyd, None);
         assert_eq!(r.relocated, 1);
         assert_eq!(r.labels[3], 2);
         assert!(r.converged);
-        let h = run(&x, 1, vec![0.0, 0.1, 100.0], 300, 0.0, Iteration::Hamerly);
+        let h = run(&x, 1, vec![0.0, 0.1, 100.0], 300, 0.0, Iteration::Hamerly, None);
         assert_eq!(h.labels, r.labels);
     }
 
@@ -817,13 +834,13 @@ mod tests {
         for seed in 0..20 {
             let x = blobs(300, 2, 6, seed);
             let init = x[..6 * 2].to_vec();
-            let r = run(&x, 2, init, 300, 0.0, Iteration::Lloyd);
+            let r = run(&x, 2, init, 300, 0.0, Iteration::Lloyd, None);
             let mut labels = r.labels.clone();
             hartigan(&x, 2, &mut labels, 6, 100);
             let centers = means_of(&x, 2, &labels, &r.centers);
             let refined = inertia(&x, 2, &centers, &labels);
             assert!(refined <= r.inertia * (1.0 + 1e-12), "seed {seed}");
-            let again = run(&x, 2, centers, 300, 0.0, Iteration::Lloyd);
+            let again = run(&x, 2, centers, 300, 0.0, Iteration::Lloyd, None);
             assert_eq!(again.labels, labels, "seed {seed}: not a Lloyd fixed point");
         }
     }
@@ -837,7 +854,7 @@ mod tests {
             let init = x[..k * d].to_vec();
             let mut last = f64::INFINITY;
             for iters in 1..12 {
-                let r = run(&x, d, init.clone(), iters, 0.0, Iteration::Lloyd);
+                let r = run(&x, d, init.clone(), iters, 0.0, Iteration::Lloyd, None);
                 proptest::prop_assert!(r.inertia <= last * (1.0 + 1e-12), "iteration {}: {} > {}", iters, r.inertia, last);
                 last = r.inertia;
             }

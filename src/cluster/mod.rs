@@ -3,6 +3,7 @@
 
 pub mod distance;
 pub mod kmeans;
+mod kmeans_filter;
 pub mod kmeans_init;
 mod kmeans_iter;
 

@@ -192,4 +192,20 @@ proptest! {
         let b = p.algorithm(Algorithm::Hamerly).check().unwrap().fit(&x).unwrap();
         prop_assert_eq!(a, b);
     }
+
+    #[test]
+    fn kd_tree_gives_lloyds_labels(seed in 0u64..500, k in 1usize..7) {
+        let x = blobs(60, &[[0.0, 0.0], [4.0, 0.0], [0.0, 4.0], [4.0, 4.0]], 1.2, seed);
+        // One run: with several, runs reaching the same optimum tie up to the last bits of the
+        // inertia, and which one wins may differ.
+        let p = KMeansParams::new(k).seed(seed).n_init(1).refine(Refine::Never);
+        let a = p.clone().algorithm(Algorithm::Lloyd).check().unwrap().fit(&x).unwrap();
+        let b = p.algorithm(Algorithm::KdTree).check().unwrap().fit(&x).unwrap();
+        // Node sums are added whole, so only the last bits of the centroids may differ.
+        prop_assert_eq!(a.labels(), b.labels());
+        prop_assert_eq!(a.n_iter(), b.n_iter());
+        for (u, v) in a.centroids().as_slice().iter().zip(b.centroids().as_slice()) {
+            prop_assert!((u - v).abs() <= 1e-12 * v.abs().max(1.0));
+        }
+    }
 }

@@ -1,0 +1,425 @@
+//! Lloyd's iteration by kd-tree filtering, for narrow data (Kanungo, Mount, Netanyahu, Piatko,
+//! Silverman, Wu, "An efficient k-means clustering algorithm: analysis and implementation",
+//! IEEE TPAMI 2002).
+//!
+//! The rows are sorted along a Morton (Z-order) curve and grouped into leaves of [`LEAF`] rows;
+//! a balanced binary tree over the leaves keeps each node's bounding box, row count and row sum.
+//! An iteration walks the tree with a list of candidate centres. At each node the candidate
+//! nearest the box's midpoint is the reference; every other candidate that is farther than the
+//! reference from *every* point of the box (tested at the box vertex that favours it most) is
+//! dropped. A node left with one candidate gives all its rows to it at once (its precomputed sum
+//! goes into the centre's sum); a leaf left with several decides row by row.
+//!
+//! The labels are exactly Lloyd's: a candidate is dropped only when it is strictly farther for
+//! every point of the box, with a margin for rounding, so each row is still decided among all
+//! the centres that could be its nearest, by the same distance and the same lowest-index rule.
+//! Only the rounding of the centre sums differs (node sums are added whole).
+
+// Box geometry walks several per-feature arrays (lo, hi, sum, the row) in step.
+#![allow(clippy::needless_range_loop)]
+
+use rayon::prelude::*;
+
+use super::distance::sq_dist;
+
+/// Rows per leaf.
+pub(crate) const LEAF: usize = 32;
+/// Widest data the tree serves (box corners and sums are fixed-size arrays).
+pub(crate) const MAX_D: usize = 4;
+/// Depth at which the walk splits into independent subtrees for the threads (2^depth of them).
+const SPLIT_DEPTH: u32 = 5;
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Node {
+    start: u32,
+    end: u32,
+    lo: [f64; MAX_D],
+    hi: [f64; MAX_D],
+    sum: [f64; MAX_D],
+}
+
+/// The rows in Morton order and the tree over them.
+pub(crate) struct Tree {
+    d: usize,
+    /// Position in the tree -> original row.
+    pub order: Vec<u32>,
+    /// The rows in tree order (n × d).
+    pub pts: Vec<f64>,
+    /// Implicit complete binary tree: node 1 is the root, children of i are 2i and 2i + 1, the
+    /// leaves are `first_leaf..first_leaf + n_leaves` (a power of two of slots; empty ones have
+    /// no rows).
+    nodes: Vec<Node>,
+    first_leaf: usize,
+}
+
+impl Tree {
+    /// Builds the tree over `data` (n × d, d ≤ [`MAX_D`]).
+    pub fn build(data: &[f64], d: usize) -> Tree {
+        assert!((1..=MAX_D).contains(&d), "kd filtering serves 1..=4 features");
+        let n = data.len() / d;
+        // min and max are exact in any order, so the parallel bounding box is deterministic.
+        let (lo, hi) = data
+            .par_chunks(4096 * d)
+            .map(|rows| {
+                let mut lo = [f64::INFINITY; MAX_D];
+                let mut hi = [f64::NEG_INFINITY; MAX_D];
+                for x in rows.chunks_exact(d) {
+                    for f in 0..d {
+                        lo[f] = lo[f].min(x[f]);
+                        hi[f] = hi[f].max(x[f]);
+                    }
+                }
+                (lo, hi)
+            })
+            .reduce(
+                || ([f64::INFINITY; MAX_D], [f64::NEG_INFINITY; MAX_D]),
+                |(mut lo, mut hi), (l, h)| {
+                    for f in 0..MAX_D {
+                        lo[f] = lo[f].min(l[f]);
+                        hi[f] = hi[f].max(h[f]);
+                    }
+                    (lo, hi)
+                },
+            );
+        // Morton codes only need to keep nearby rows together: CODE_BITS in all are plenty for
+        // leaves of a few dozen rows.
+        let bits = CODE_BITS / d as u32;
+        let mut scale = [0.0; MAX_D];
+        for f in 0..d {
+            let span = hi[f] - lo[f];
+            if span > 0.0 {
+                scale[f] = ((1u64 << bits) - 1) as f64 / span;
+            }
+        }
+        // Code in the high half, row in the low half: a stable sort on the code leaves equal
+        // codes in row order, so the order is fully determined.
+        let keys: Vec<u64> = data
+            .par_chunks_exact(d)
+            .enumerate()
+            .map(|(i, x)| {
+                let mut q = [0u64; MAX_D];
+                for f in 0..d {
+                    q[f] = ((x[f] - lo[f]) * scale[f]) as u64;
+                }
+                (morton(&q[..d], bits) << 32) | i as u64
+            })
+            .collect();
+        let keys = radix_sort_code(keys);
+        let order: Vec<u32> = keys.iter().map(|&k| k as u32).collect();
+        drop(keys);
+        let mut pts = vec![0.0; n * d];
+        pts.par_chunks_mut(4096 * d)
+            .zip(order.par_chunks(4096))
+            .for_each(|(dst, rows)| {
+                for (o, &i) in dst.chunks_exact_mut(d).zip(rows) {
+                    o.copy_from_slice(&data[i as usize * d..(i as usize + 1) * d]);
+                }
+            });
+
+        let n_leaves = n.div_ceil(LEAF).max(1);
+        let first_leaf = n_leaves.next_power_of_two();
+        let mut nodes = vec![Node::default(); 2 * first_leaf];
+        nodes[first_leaf..].par_iter_mut().enumerate().for_each(|(l, node)| {
+            let start = (l * LEAF).min(n);
+            let end = ((l + 1) * LEAF).min(n);
+            node.start = start as u32;
+            node.end = end as u32;
+            node.lo = [f64::INFINITY; MAX_D];
+            node.hi = [f64::NEG_INFINITY; MAX_D];
+            for x in pts[start * d..end * d].chunks_exact(d) {
+                for f in 0..d {
+                    node.lo[f] = node.lo[f].min(x[f]);
+                    node.hi[f] = node.hi[f].max(x[f]);
+                    node.sum[f] += x[f];
+                }
+            }
+        });
+        for i in (1..first_leaf).rev() {
+            let (a, b) = (nodes[2 * i], nodes[2 * i + 1]);
+            let mut node = Node {
+                start: a.start,
+                end: b.end.max(a.end),
+                ..Node::default()
+            };
+            for f in 0..MAX_D {
+                node.lo[f] = a.lo[f].min(b.lo[f]);
+                node.hi[f] = a.hi[f].max(b.hi[f]);
+                node.sum[f] = a.sum[f] + b.sum[f];
+            }
+            nodes[i] = node;
+        }
+        Tree {
+            d,
+            order,
+            pts,
+            nodes,
+            first_leaf,
+        }
+    }
+
+    /// One Lloyd assignment over the tree: updates `labels` (tree order), writes the centre sums
+    /// and counts, and returns how many labels changed. The subtrees below depth
+    /// `SPLIT_DEPTH` go to the threads, and their sums are added in subtree order.
+    pub fn assign(&self, centers: &[f64], labels: &mut [u32], sums: &mut [f64], counts: &mut [i64]) -> usize {
+        let d = self.d;
+        let k = centers.len() / d;
+        let depth = SPLIT_DEPTH.min(self.first_leaf.trailing_zeros());
+        let first = 1usize << depth;
+        let roots: Vec<usize> = (first..2 * first).collect();
+        // Each subtree owns a contiguous range of rows: hand each its slice of the labels.
+        // Leaves fill left to right, so the subtrees' row ranges follow each other.
+        let mut slices = Vec::with_capacity(roots.len());
+        let mut rest = labels;
+        for &r in &roots {
+            let node = &self.nodes[r];
+            let (head, tail) = rest.split_at_mut((node.end - node.start) as usize);
+            slices.push((r, node.start as usize, head));
+            rest = tail;
+        }
+        let results: Vec<(Vec<f64>, Vec<i64>, usize)> = slices
+            .into_par_iter()
+            .map(|(r, base, lab)| {
+                let mut s = vec![0.0; k * d];
+                let mut c = vec![0i64; k];
+                let changed = self.walk(r, base, centers, k, lab, &mut s, &mut c);
+                (s, c, changed)
+            })
+            .collect();
+        sums.fill(0.0);
+        counts.fill(0);
+        let mut changed = 0;
+        for (s, c, ch) in results {
+            sums.iter_mut().zip(&s).for_each(|(a, b)| *a += b);
+            counts.iter_mut().zip(&c).for_each(|(a, b)| *a += b);
+            changed += ch;
+        }
+        changed
+    }
+
+    /// Walks the subtree at `root`, whose rows start at `base`; `lab` holds their labels.
+    #[allow(clippy::too_many_arguments)]
+    fn walk(
+        &self,
+        root: usize,
+        base: usize,
+        centers: &[f64],
+        k: usize,
+        lab: &mut [u32],
+        sums: &mut [f64],
+        counts: &mut [i64],
+    ) -> usize {
+        let d = self.d;
+        let mut changed = 0;
+        // (node, offset of its candidates in `cands`, how many)
+        let mut stack: Vec<(usize, usize, usize)> = vec![(root, 0, k)];
+        let mut cands: Vec<u32> = (0..k as u32).collect();
+        while let Some((i, off, len)) = stack.pop() {
+            let node = self.nodes[i];
+            if node.end <= node.start {
+                continue;
+            }
+            // The candidate nearest the box's midpoint is the reference.
+            let mut mid = [0.0; MAX_D];
+            for f in 0..d {
+                mid[f] = 0.5 * (node.lo[f] + node.hi[f]);
+            }
+            let mut best = cands[off];
+            let mut best_d = f64::INFINITY;
+            for &z in &cands[off..off + len] {
+                let dz = sq_dist(&mid[..d], &centers[z as usize * d..(z as usize + 1) * d]);
+                if dz < best_d {
+                    best_d = dz;
+                    best = z;
+                }
+            }
+            let cb = &centers[best as usize * d..(best as usize + 1) * d];
+            // Keep the candidates that might beat the reference somewhere in the box.
+            let new_off = cands.len();
+            for t in off..off + len {
+                let z = cands[t];
+                if z == best || !farther_everywhere(&centers[z as usize * d..(z as usize + 1) * d], cb, &node, d) {
+                    cands.push(z);
+                }
+            }
+            let kept = cands.len() - new_off;
+            let (start, end) = (node.start as usize, node.end as usize);
+            if kept == 1 {
+                let j = best as usize;
+                for f in 0..d {
+                    sums[j * d + f] += node.sum[f];
+                }
+                counts[j] += (end - start) as i64;
+                for l in &mut lab[start - base..end - base] {
+                    changed += usize::from(*l != best);
+                    *l = best;
+                }
+            } else if i >= self.first_leaf {
+                let kept_list = &cands[new_off..];
+                for r in start..end {
+                    let x = &self.pts[r * d..(r + 1) * d];
+                    let (mut bj, mut bd) = (kept_list[0], f64::INFINITY);
+                    // Candidates stay in increasing index order: strict < keeps the lowest.
+                    for &z in kept_list {
+                        let dz = sq_dist(x, &centers[z as usize * d..(z as usize + 1) * d]);
+                        if dz < bd {
+                            bd = dz;
+                            bj = z;
+                        }
+                    }
+                    let j = bj as usize;
+                    for f in 0..d {
+                        sums[j * d + f] += x[f];
+                    }
+                    counts[j] += 1;
+                    let l = &mut lab[r - base];
+                    changed += usize::from(*l != bj);
+                    *l = bj;
+                }
+            } else {
+                stack.push((2 * i + 1, new_off, kept));
+                stack.push((2 * i, new_off, kept));
+                continue;
+            }
+            // Candidate lists of finished nodes can go once nothing above them is pending.
+            let keep_to = stack.last().map_or(k, |&(_, o, l)| o + l);
+            cands.truncate(keep_to.max(k));
+        }
+        changed
+    }
+}
+
+/// Bits of a Morton code (all features together); two radix passes of 11 bits sort them.
+const CODE_BITS: u32 = 22;
+
+/// Interleaves the low `bits` bits of each coordinate, most significant first.
+fn morton(q: &[u64], bits: u32) -> u64 {
+    if q.len() == 2 {
+        // Spread 11 bits to every other position with masks (the usual bit trick).
+        let spread = |mut v: u64| {
+            v &= 0x7FF;
+            v = (v | (v << 8)) & 0x00FF_00FF;
+            v = (v | (v << 4)) & 0x0F0F_0F0F;
+            v = (v | (v << 2)) & 0x3333_3333;
+            (v | (v << 1)) & 0x5555_5555
+        };
+        debug_assert_eq!(bits, 11);
+        return (spread(q[0]) << 1) | spread(q[1]);
+    }
+    let mut code = 0u64;
+    for b in (0..bits).rev() {
+        for &v in q {
+            code = (code << 1) | ((v >> b) & 1);
+        }
+    }
+    code
+}
+
+/// Sorts the keys (code above, row below; all distinct). One counting pass buckets them by
+/// the top 11 bits of the code, then the buckets, small and independent, sort in parallel. The
+/// result is the one total order of the keys, whatever the thread count.
+fn radix_sort_code(keys: Vec<u64>) -> Vec<u64> {
+    let bucket = |k: u64| ((k >> (32 + CODE_BITS - 11)) & 0x7FF) as usize;
+    let mut start = vec![0usize; 2049];
+    for &k in &keys {
+        start[bucket(k) + 1] += 1;
+    }
+    for b in 0..2048 {
+        start[b + 1] += start[b];
+    }
+    let mut out = vec![0u64; keys.len()];
+    let mut pos = start.clone();
+    for &k in &keys {
+        let b = bucket(k);
+        out[pos[b]] = k;
+        pos[b] += 1;
+    }
+    drop(keys);
+    let mut slices = Vec::with_capacity(2048);
+    let mut rest = out.as_mut_slice();
+    for b in 0..2048 {
+        let (head, tail) = rest.split_at_mut(start[b + 1] - start[b]);
+        slices.push(head);
+        rest = tail;
+    }
+    slices.into_par_iter().for_each(|s| s.sort_unstable());
+    out
+}
+
+/// True when centre `z` is farther than centre `r` from every point of the node's box, by more
+/// than rounding could hide. The box point that favours `z` most is the vertex on `z`'s side of
+/// `r` in every coordinate.
+#[inline]
+fn farther_everywhere(z: &[f64], r: &[f64], node: &Node, d: usize) -> bool {
+    let mut dz = 0.0;
+    let mut dr = 0.0;
+    for f in 0..d {
+        let v = if z[f] > r[f] { node.hi[f] } else { node.lo[f] };
+        let a = v - z[f];
+        let b = v - r[f];
+        dz += a * a;
+        dr += b * b;
+    }
+    dz > dr * (1.0 + 1e-9) + 1e-300
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::distance::nearest;
+    use crate::rng::Rng;
+
+    #[test]
+    fn radix_sort_orders_by_code_then_row() {
+        let keys: Vec<u64> = [(5u64, 2u64), (1, 7), (5, 1), (0, 3), (1 << 21, 0)]
+            .iter()
+            .map(|&(c, r)| (c << 32) | r)
+            .collect();
+        let mut want = keys.clone();
+        want.sort_unstable();
+        // rows 2 and 1 share code 5: the row index decides
+        let got = radix_sort_code(keys);
+        assert_eq!(
+            got.iter().map(|k| k >> 32).collect::<Vec<_>>(),
+            want.iter().map(|k| k >> 32).collect::<Vec<_>>()
+        );
+        assert_eq!((got[2] as u32, got[3] as u32), (1, 2));
+    }
+
+    #[test]
+    fn morton_interleaves_bits() {
+        // x = 0b11, y = 0b01 -> x1 y1 x0 y0 = 1 0 1 1
+        assert_eq!(morton(&[0b11, 0b01], 11), 0b1011);
+        assert_eq!(morton(&[0b1, 0b0, 0b1], 7), 0b101);
+    }
+
+    #[test]
+    fn assignment_equals_brute_force() {
+        let mut rng = Rng::new(3);
+        for d in 1..=4 {
+            let n = 5000 + d;
+            let x: Vec<f64> = (0..n * d).map(|i| rng.normal() + (i % 7) as f64).collect();
+            let tree = Tree::build(&x, d);
+            let k = 9;
+            let centers: Vec<f64> = (0..k * d).map(|_| rng.normal() * 3.0).collect();
+            let mut labels = vec![u32::MAX; n];
+            let mut sums = vec![0.0; k * d];
+            let mut counts = vec![0i64; k];
+            let changed = tree.assign(&centers, &mut labels, &mut sums, &mut counts);
+            assert_eq!(changed, n);
+            let mut want_sums = vec![0.0; k * d];
+            for (t, &row) in tree.order.iter().enumerate() {
+                let xr = &x[row as usize * d..(row as usize + 1) * d];
+                let (j, _) = nearest(xr, &centers, d);
+                assert_eq!(labels[t] as usize, j, "d={d} row {row}");
+                for f in 0..d {
+                    want_sums[j * d + f] += xr[f];
+                }
+            }
+            for (a, b) in sums.iter().zip(&want_sums) {
+                assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0));
+            }
+            assert_eq!(counts.iter().sum::<i64>(), n as i64);
+            assert_eq!(tree.assign(&centers, &mut labels, &mut sums, &mut counts), 0);
+        }
+    }
+}
