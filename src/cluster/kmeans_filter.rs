@@ -318,20 +318,50 @@ fn morton(q: &[u64], bits: u32) -> u64 {
 /// the top 11 bits of the code, then the buckets, small and independent, sort in parallel. The
 /// result is the one total order of the keys, whatever the thread count.
 fn radix_sort_code(keys: Vec<u64>) -> Vec<u64> {
+    const PARTS: usize = 16;
     let bucket = |k: u64| ((k >> (32 + CODE_BITS - 11)) & 0x7FF) as usize;
+    let n = keys.len();
+    let part = n.div_ceil(PARTS).max(1);
+    // Counts per (part, bucket); a part's keys for one bucket go after the earlier parts' keys
+    // for that bucket, which is exactly where a sequential stable pass would put them.
+    let counts: Vec<[usize; 2048]> = keys
+        .par_chunks(part)
+        .map(|c| {
+            let mut h = [0usize; 2048];
+            for &k in c {
+                h[bucket(k)] += 1;
+            }
+            h
+        })
+        .collect();
     let mut start = vec![0usize; 2049];
-    for &k in &keys {
-        start[bucket(k) + 1] += 1;
-    }
+    let mut offsets = vec![[0usize; 2048]; counts.len()];
+    let mut pos = 0;
     for b in 0..2048 {
-        start[b + 1] += start[b];
+        start[b] = pos;
+        for (p, h) in counts.iter().enumerate() {
+            offsets[p][b] = pos;
+            pos += h[b];
+        }
     }
-    let mut out = vec![0u64; keys.len()];
-    let mut pos = start.clone();
-    for &k in &keys {
-        let b = bucket(k);
-        out[pos[b]] = k;
-        pos[b] += 1;
+    start[2048] = pos;
+    let mut out = vec![0u64; n];
+    {
+        // Each part writes a disjoint set of positions; hand out the writes through raw
+        // pointers wrapped so that threads may share them.
+        struct Out(*mut u64);
+        unsafe impl Sync for Out {}
+        let dst = Out(out.as_mut_ptr());
+        let dst = &dst;
+        keys.par_chunks(part).zip(offsets.par_iter_mut()).for_each(|(c, off)| {
+            for &k in c {
+                let b = bucket(k);
+                // SAFETY: `off[b]` walks this part's own range of bucket b, computed above
+                // from the counts; the ranges of all parts and buckets tile 0..n exactly.
+                unsafe { *dst.0.add(off[b]) = k };
+                off[b] += 1;
+            }
+        });
     }
     drop(keys);
     let mut slices = Vec::with_capacity(2048);
