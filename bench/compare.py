@@ -64,6 +64,8 @@ def main():
     for case in cases:
         dataset, args, peers = CASES[case]
         commands = {"telecluster": [HARNESS, a.data, dataset, "km", *args, "--reps", str(a.reps)]}
+        if dataset == "km_1m_2d":
+            commands["telecluster-kdtree"] = commands["telecluster"] + ["--algorithm", "kdtree"]
         for impl in peers:
             commands[impl] = [sys.executable, os.path.join(HERE, "peers.py"), a.data, dataset, "km", impl, *args,
                               "--reps", str(a.reps)]
@@ -84,10 +86,10 @@ def main():
             r["case"] = case
             r["ratio"] = r["median_s"] / ours["median_s"]
             rows.append(r)
-    print(f"{'case':<22} {'implementation':<14} {'median s':>9} {'min s':>8} {'iters':>5} "
+    print(f"{'case':<22} {'implementation':<18} {'median s':>9} {'min s':>8} {'iters':>5} "
           f"{'inertia':>14} {'peak MiB':>9} {'x slower than telecluster':>26}")
     for r in rows:
-        print(f"{r['case']:<22} {r['impl']:<14} {r['median_s']:>9.3f} {r['min_s']:>8.3f} {r.get('n_iter', 0):>5} "
+        print(f"{r['case']:<22} {r['impl']:<18} {r['median_s']:>9.3f} {r['min_s']:>8.3f} {r.get('n_iter', 0):>5} "
               f"{r['inertia']:>14.4f} {r['peak_rss_mib']:>9.1f} {r['ratio']:>26.2f}")
     if a.out:
         with open(a.out, "a") as f:
