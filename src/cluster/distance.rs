@@ -160,7 +160,12 @@ unsafe fn blocked_avx2(
         2 => avx2_small::<2, true>(rows, centers, labels, dists.as_deref_mut(), second.as_deref_mut()),
         3 => avx2_small::<3, true>(rows, centers, labels, dists.as_deref_mut(), second.as_deref_mut()),
         4 => avx2_small::<4, true>(rows, centers, labels, dists.as_deref_mut(), second.as_deref_mut()),
-        _ if d <= AVX2_MAX_D => avx2_groups(rows, d, centers, labels, dists.as_deref_mut(), second.as_deref_mut()),
+        _ if d <= AVX2_MAX_D && second.is_none() => {
+            avx2_groups::<false>(rows, d, centers, labels, dists.as_deref_mut(), None)
+        }
+        _ if d <= AVX2_MAX_D => {
+            avx2_groups::<true>(rows, d, centers, labels, dists.as_deref_mut(), second.as_deref_mut())
+        }
         _ => 0,
     };
     let n = labels.len();
@@ -187,7 +192,7 @@ unsafe fn avx2_small<const D: usize, const SECOND: bool>(
     centers: &[f64],
     labels: &mut [u32],
     dists: Option<&mut [f64]>,
-    mut second: Option<&mut [f64]>,
+    second: Option<&mut [f64]>,
 ) -> usize {
     use std::arch::x86_64::*;
     // `dispatch` checked the lengths: rows n × D, centers k × D, outputs of at least n; all
@@ -197,12 +202,11 @@ unsafe fn avx2_small<const D: usize, const SECOND: bool>(
     let k = centers.len() / D;
     let (rp, cp, lp) = (rows.as_ptr(), centers.as_ptr(), labels.as_mut_ptr());
     let dp = dists.map(|s| s.as_mut_ptr());
+    let sp = second.map(|s| s.as_mut_ptr());
     let mut soa = [0.0f64; GROUP * 4];
     for q in (0..whole).step_by(GROUP) {
         let xs = load_group::<D>(rp.add(q * D), &mut soa);
-        let mut best = [_mm256_set1_pd(f64::INFINITY); 4];
-        let mut best2 = [_mm256_set1_pd(f64::INFINITY); 4];
-        let mut best_j = [_mm256_setzero_pd(); 4];
+        let mut bests = Bests::new();
         for j in 0..k {
             let c = cp.add(j * D);
             // 0 + t² is t² exactly, so starting from the first square keeps the scalar bits.
@@ -219,31 +223,72 @@ unsafe fn avx2_small<const D: usize, const SECOND: bool>(
                     acc[v] = _mm256_add_pd(acc[v], _mm256_mul_pd(t, t));
                 }
             }
-            let jv = _mm256_set1_pd(j as f64);
-            for v in 0..4 {
-                let closer = _mm256_cmp_pd::<_CMP_LT_OQ>(acc[v], best[v]);
-                best_j[v] = _mm256_blendv_pd(best_j[v], jv, closer);
-                if SECOND {
-                    let runner_up = _mm256_blendv_pd(acc[v], best[v], closer);
-                    best2[v] = _mm256_min_pd(runner_up, best2[v]);
-                }
-                best[v] = _mm256_blendv_pd(best[v], acc[v], closer);
-            }
+            bests.offer::<SECOND>(&acc, j);
         }
+        bests.store(q, lp, dp, sp);
+    }
+    whole
+}
+
+/// The running nearest centre of sixteen rows (four vectors), and the runner-up distance when
+/// asked for: the compare-and-select both AVX2 kernels share.
+#[cfg(target_arch = "x86_64")]
+struct Bests {
+    best: [std::arch::x86_64::__m256d; 4],
+    best2: [std::arch::x86_64::__m256d; 4],
+    best_j: [std::arch::x86_64::__m256d; 4],
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Bests {
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn new() -> Self {
+        use std::arch::x86_64::*;
+        Bests {
+            best: [_mm256_set1_pd(f64::INFINITY); 4],
+            best2: [_mm256_set1_pd(f64::INFINITY); 4],
+            best_j: [_mm256_setzero_pd(); 4],
+        }
+    }
+
+    /// Offers centre `j` at squared distances `acc`. Strict less-than: the lowest index wins
+    /// ties, as in the scalar kernel; `min_pd(a, b)` is `a < b ? a : b`, its select.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn offer<const SECOND: bool>(&mut self, acc: &[std::arch::x86_64::__m256d; 4], j: usize) {
+        use std::arch::x86_64::*;
+        let jv = _mm256_set1_pd(j as f64);
+        for (v, &a) in acc.iter().enumerate() {
+            let closer = _mm256_cmp_pd::<_CMP_LT_OQ>(a, self.best[v]);
+            self.best_j[v] = _mm256_blendv_pd(self.best_j[v], jv, closer);
+            if SECOND {
+                let runner_up = _mm256_blendv_pd(a, self.best[v], closer);
+                self.best2[v] = _mm256_min_pd(runner_up, self.best2[v]);
+            }
+            self.best[v] = _mm256_blendv_pd(self.best[v], a, closer);
+        }
+    }
+
+    /// Writes rows `q..q + 16`: labels, and the distances and runner-ups where wanted.
+    ///
+    /// # Safety
+    /// Each pointer (when given) must be valid for 16 writes from offset `q`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn store(&self, q: usize, labels: *mut u32, dists: Option<*mut f64>, second: Option<*mut f64>) {
+        use std::arch::x86_64::*;
         for v in 0..4 {
             // Labels are small whole numbers held exactly in f64: truncation is exact.
-            _mm_storeu_si128(lp.add(q + 4 * v).cast(), _mm256_cvttpd_epi32(best_j[v]));
-            if let Some(dp) = dp {
-                _mm256_storeu_pd(dp.add(q + 4 * v), best[v]);
+            _mm_storeu_si128(labels.add(q + 4 * v).cast(), _mm256_cvttpd_epi32(self.best_j[v]));
+            if let Some(dp) = dists {
+                _mm256_storeu_pd(dp.add(q + 4 * v), self.best[v]);
             }
-        }
-        if let Some(s) = second.as_deref_mut() {
-            for v in 0..4 {
-                _mm256_storeu_pd(s.as_mut_ptr().add(q + 4 * v), best2[v]);
+            if let Some(sp) = second {
+                _mm256_storeu_pd(sp.add(q + 4 * v), self.best2[v]);
             }
         }
     }
-    whole
 }
 
 /// Widest rows the AVX2 kernel transposes on the stack.
@@ -260,29 +305,29 @@ const GROUP: usize = 16;
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn avx2_groups(
+unsafe fn avx2_groups<const SECOND: bool>(
     rows: &[f64],
     d: usize,
     centers: &[f64],
     labels: &mut [u32],
-    mut dists: Option<&mut [f64]>,
-    mut second: Option<&mut [f64]>,
+    dists: Option<&mut [f64]>,
+    second: Option<&mut [f64]>,
 ) -> usize {
     use std::arch::x86_64::*;
+    // `dispatch` checked the lengths, as for `avx2_small`.
     let n = labels.len();
     let whole = n / GROUP * GROUP;
-    let k = centers.len() / d;
+    let lp = labels.as_mut_ptr();
+    let dp = dists.map(|s| s.as_mut_ptr());
+    let sp = second.map(|s| s.as_mut_ptr());
     let mut soa = [0.0f64; GROUP * AVX2_MAX_D];
-    let mut out = [0.0f64; GROUP];
     for q in (0..whole).step_by(GROUP) {
         for (p, x) in rows[q * d..(q + GROUP) * d].chunks_exact(d).enumerate() {
             for (f, &v) in x.iter().enumerate() {
                 soa[f * GROUP + p] = v;
             }
         }
-        let mut best = [_mm256_set1_pd(f64::INFINITY); 4];
-        let mut best2 = [_mm256_set1_pd(f64::INFINITY); 4];
-        let mut best_j = [_mm256_setzero_pd(); 4];
+        let mut bests = Bests::new();
         for (j, c) in centers.chunks_exact(d).enumerate() {
             let mut acc = [_mm256_setzero_pd(); 4];
             for (f, cf) in c.iter().enumerate() {
@@ -293,33 +338,9 @@ unsafe fn avx2_groups(
                     *a = _mm256_add_pd(*a, _mm256_mul_pd(t, t));
                 }
             }
-            let jv = _mm256_set1_pd(j as f64);
-            for v in 0..4 {
-                let closer = _mm256_cmp_pd::<_CMP_LT_OQ>(acc[v], best[v]);
-                best_j[v] = _mm256_blendv_pd(best_j[v], jv, closer);
-                let runner_up = _mm256_blendv_pd(acc[v], best[v], closer);
-                best[v] = _mm256_blendv_pd(best[v], acc[v], closer);
-                // min_pd(a, b) is `a < b ? a : b`, the scalar kernel's select.
-                best2[v] = _mm256_min_pd(runner_up, best2[v]);
-            }
+            bests.offer::<SECOND>(&acc, j);
         }
-        debug_assert!(k > 0);
-        for v in 0..4 {
-            _mm256_storeu_pd(out.as_mut_ptr().add(4 * v), best_j[v]);
-        }
-        for p in 0..GROUP {
-            labels[q + p] = out[p] as u32;
-        }
-        if let Some(dst) = dists.as_deref_mut() {
-            for v in 0..4 {
-                _mm256_storeu_pd(dst.as_mut_ptr().add(q + 4 * v), best[v]);
-            }
-        }
-        if let Some(s) = second.as_deref_mut() {
-            for v in 0..4 {
-                _mm256_storeu_pd(s.as_mut_ptr().add(q + 4 * v), best2[v]);
-            }
-        }
+        bests.store(q, lp, dp, sp);
     }
     whole
 }
