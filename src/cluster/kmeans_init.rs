@@ -3,6 +3,7 @@
 use rayon::prelude::*;
 
 use super::distance::{candidate_potentials, fold_slots, sq_dist_lanes, sq_dists_to, CHUNK_ROWS, POT_SLOTS};
+use super::kmeans_iter::Scratch;
 use crate::matrix::Matrix;
 use crate::rng::Rng;
 
@@ -267,21 +268,6 @@ fn gaps(points: &[f64], centers: &[f64], d: usize, n_centres: usize) -> Vec<f64>
                 .map(move |c| sq_dist_lanes(p, c).sqrt())
         })
         .collect()
-}
-
-/// A worker's buffers for the distance kernel.
-struct Scratch {
-    labels: Vec<u32>,
-    dists: Vec<f64>,
-}
-
-impl Scratch {
-    fn new() -> Self {
-        Scratch {
-            labels: vec![0; CHUNK_ROWS],
-            dists: vec![0.0; CHUNK_ROWS],
-        }
-    }
 }
 
 /// The first index whose running sum of `weights` reaches `r` (numpy's `searchsorted(cumsum, r)`),

@@ -42,11 +42,12 @@ struct Partial {
     changed: usize,
 }
 
-/// A worker's scratch space (per thread, not per chunk, so it costs O(threads) memory).
+/// A worker's scratch space for the distance kernels (per thread, not per chunk, so it costs
+/// O(threads) memory); the seeding uses it too.
 #[derive(Default)]
-struct Scratch {
-    labels: Vec<u32>,
-    dists: Vec<f64>,
+pub(crate) struct Scratch {
+    pub labels: Vec<u32>,
+    pub dists: Vec<f64>,
     second: Vec<f64>,
     /// Hamerly: rows of the chunk whose bounds failed, and their coordinates.
     pending: Vec<usize>,
@@ -54,7 +55,7 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn new() -> Self {
+    pub fn new() -> Self {
         Scratch {
             labels: vec![0; CHUNK_ROWS],
             dists: vec![0.0; CHUNK_ROWS],
@@ -110,6 +111,9 @@ pub(crate) fn run(
     let mut sums = vec![0.0; k * d];
     let mut counts = vec![0i64; k];
     let mut full = true;
+    // This iteration's totals (or changes), reduced from the chunks.
+    let mut total = vec![0.0; k * d];
+    let mut total_counts = vec![0i64; k];
     let mut relocated = 0;
     let mut strict = false;
     let mut converged = false;
@@ -117,8 +121,8 @@ pub(crate) fn run(
 
     for iter in 0..max_iter {
         n_iter = iter + 1;
-        let mut total = vec![0.0; k * d];
-        let mut total_counts = vec![0i64; k];
+        total.fill(0.0);
+        total_counts.fill(0);
         let mut changed = 0;
         match it {
             Iteration::KdTree => {
@@ -150,8 +154,8 @@ pub(crate) fn run(
             changed += p.changed;
         }
         if full {
-            sums = total;
-            counts = total_counts;
+            std::mem::swap(&mut sums, &mut total);
+            std::mem::swap(&mut counts, &mut total_counts);
         } else {
             sums.iter_mut().zip(&total).for_each(|(s, v)| *s += v);
             counts.iter_mut().zip(&total_counts).for_each(|(c, v)| *c += v);
