@@ -81,8 +81,8 @@ impl Tree {
                     (lo, hi)
                 },
             );
-        // Morton codes only need to keep nearby rows together: CODE_BITS in all are plenty for
-        // leaves of a few dozen rows.
+        // Morton codes only need to keep nearby rows together: a grid of 2^CODE_BITS cells is
+        // plenty for leaves of a few dozen rows, and lets one counting pass sort the rows.
         let bits = CODE_BITS / d as u32;
         let mut scale = [0.0; MAX_D];
         for f in 0..d {
@@ -91,30 +91,18 @@ impl Tree {
                 scale[f] = ((1u64 << bits) - 1) as f64 / span;
             }
         }
-        // Code in the high half, row in the low half: a stable sort on the code leaves equal
-        // codes in row order, so the order is fully determined.
-        let keys: Vec<u64> = data
+        let codes: Vec<u16> = data
             .par_chunks_exact(d)
-            .enumerate()
-            .map(|(i, x)| {
+            .map(|x| {
                 let mut q = [0u64; MAX_D];
                 for f in 0..d {
                     q[f] = ((x[f] - lo[f]) * scale[f]) as u64;
                 }
-                (morton(&q[..d], bits) << 32) | i as u64
+                morton(&q[..d], bits) as u16
             })
             .collect();
-        let keys = radix_sort_code(keys);
-        let order: Vec<u32> = keys.iter().map(|&k| k as u32).collect();
-        drop(keys);
-        let mut pts = vec![0.0; n * d];
-        pts.par_chunks_mut(4096 * d)
-            .zip(order.par_chunks(4096))
-            .for_each(|(dst, rows)| {
-                for (o, &i) in dst.chunks_exact_mut(d).zip(rows) {
-                    o.copy_from_slice(&data[i as usize * d..(i as usize + 1) * d]);
-                }
-            });
+        let (order, pts) = counting_sort(&codes, data, d);
+        drop(codes);
 
         let n_leaves = n.div_ceil(LEAF).max(1);
         let first_leaf = n_leaves.next_power_of_two();
@@ -288,21 +276,20 @@ impl Tree {
     }
 }
 
-/// Bits of a Morton code (all features together); two radix passes of 11 bits sort them.
-const CODE_BITS: u32 = 22;
+/// Bits of a Morton code (all features together): one counting pass over 2^16 cells sorts them.
+const CODE_BITS: u32 = 16;
 
 /// Interleaves the low `bits` bits of each coordinate, most significant first.
 fn morton(q: &[u64], bits: u32) -> u64 {
     if q.len() == 2 {
-        // Spread 11 bits to every other position with masks (the usual bit trick).
+        // Spread 8 bits to every other position with masks (the usual bit trick).
         let spread = |mut v: u64| {
-            v &= 0x7FF;
-            v = (v | (v << 8)) & 0x00FF_00FF;
-            v = (v | (v << 4)) & 0x0F0F_0F0F;
-            v = (v | (v << 2)) & 0x3333_3333;
-            (v | (v << 1)) & 0x5555_5555
+            v &= 0xFF;
+            v = (v | (v << 4)) & 0x0F0F;
+            v = (v | (v << 2)) & 0x3333;
+            (v | (v << 1)) & 0x5555
         };
-        debug_assert_eq!(bits, 11);
+        debug_assert_eq!(bits, 8);
         return (spread(q[0]) << 1) | spread(q[1]);
     }
     let mut code = 0u64;
@@ -314,65 +301,64 @@ fn morton(q: &[u64], bits: u32) -> u64 {
     code
 }
 
-/// Sorts the keys (code above, row below; all distinct). One counting pass buckets them by
-/// the top 11 bits of the code, then the buckets, small and independent, sort in parallel. The
-/// result is the one total order of the keys, whatever the thread count.
-fn radix_sort_code(keys: Vec<u64>) -> Vec<u64> {
-    const PARTS: usize = 16;
-    let bucket = |k: u64| ((k >> (32 + CODE_BITS - 11)) & 0x7FF) as usize;
-    let n = keys.len();
+/// Stable counting sort of the rows by code: returns the rows in sorted order and their points
+/// gathered in that order. Equal codes keep row order, so the result is the one stable order,
+/// whatever the thread count; the fixed number of parts only splits the work.
+fn counting_sort(codes: &[u16], data: &[f64], d: usize) -> (Vec<u32>, Vec<f64>) {
+    const PARTS: usize = 4;
+    const CELLS: usize = 1 << CODE_BITS;
+    let n = codes.len();
     let part = n.div_ceil(PARTS).max(1);
-    // Counts per (part, bucket); a part's keys for one bucket go after the earlier parts' keys
-    // for that bucket, which is exactly where a sequential stable pass would put them.
-    let counts: Vec<[usize; 2048]> = keys
+    let counts: Vec<Vec<u32>> = codes
         .par_chunks(part)
         .map(|c| {
-            let mut h = [0usize; 2048];
+            let mut h = vec![0u32; CELLS];
             for &k in c {
-                h[bucket(k)] += 1;
+                h[k as usize] += 1;
             }
             h
         })
         .collect();
-    let mut start = vec![0usize; 2049];
-    let mut offsets = vec![[0usize; 2048]; counts.len()];
+    // A part's rows of one cell go after the earlier parts' rows of that cell: exactly where a
+    // sequential stable pass would put them.
+    let mut offsets = vec![vec![0usize; CELLS]; counts.len()];
     let mut pos = 0;
-    for b in 0..2048 {
-        start[b] = pos;
+    for b in 0..CELLS {
         for (p, h) in counts.iter().enumerate() {
             offsets[p][b] = pos;
-            pos += h[b];
+            pos += h[b] as usize;
         }
     }
-    start[2048] = pos;
-    let mut out = vec![0u64; n];
+    drop(counts);
+    let mut order = vec![0u32; n];
+    let mut pts = vec![0.0; n * d];
     {
         // Each part writes a disjoint set of positions; hand out the writes through raw
         // pointers wrapped so that threads may share them.
-        struct Out(*mut u64);
+        struct Out(*mut u32, *mut f64);
         unsafe impl Sync for Out {}
-        let dst = Out(out.as_mut_ptr());
+        let dst = Out(order.as_mut_ptr(), pts.as_mut_ptr());
         let dst = &dst;
-        keys.par_chunks(part).zip(offsets.par_iter_mut()).for_each(|(c, off)| {
-            for &k in c {
-                let b = bucket(k);
-                // SAFETY: `off[b]` walks this part's own range of bucket b, computed above
-                // from the counts; the ranges of all parts and buckets tile 0..n exactly.
-                unsafe { *dst.0.add(off[b]) = k };
-                off[b] += 1;
-            }
-        });
+        codes
+            .par_chunks(part)
+            .zip(offsets.par_iter_mut())
+            .enumerate()
+            .for_each(|(p, (c, off))| {
+                for (r, &k) in c.iter().enumerate() {
+                    let row = p * part + r;
+                    let o = off[k as usize];
+                    off[k as usize] += 1;
+                    // SAFETY: `o` walks this part's own range of cell k, computed above from the
+                    // counts; the ranges of all parts and cells tile 0..n exactly, and `pts`
+                    // holds n * d values.
+                    unsafe {
+                        *dst.0.add(o) = row as u32;
+                        std::ptr::copy_nonoverlapping(data.as_ptr().add(row * d), dst.1.add(o * d), d);
+                    }
+                }
+            });
     }
-    drop(keys);
-    let mut slices = Vec::with_capacity(2048);
-    let mut rest = out.as_mut_slice();
-    for b in 0..2048 {
-        let (head, tail) = rest.split_at_mut(start[b + 1] - start[b]);
-        slices.push(head);
-        rest = tail;
-    }
-    slices.into_par_iter().for_each(|s| s.sort_unstable());
-    out
+    (order, pts)
 }
 
 /// True when centre `z` is farther than centre `r` from every point of the node's box, by more
@@ -399,26 +385,31 @@ mod tests {
     use crate::rng::Rng;
 
     #[test]
-    fn radix_sort_orders_by_code_then_row() {
-        let keys: Vec<u64> = [(5u64, 2u64), (1, 7), (5, 1), (0, 3), (1 << 21, 0)]
-            .iter()
-            .map(|&(c, r)| (c << 32) | r)
+    fn counting_sort_orders_by_code_then_row() {
+        let codes: Vec<u16> = vec![5, 1, 5, 0, u16::MAX, 1, 0];
+        let data: Vec<f64> = (0..codes.len() * 2).map(|v| v as f64).collect();
+        let (order, pts) = counting_sort(&codes, &data, 2);
+        // equal codes keep row order
+        assert_eq!(order, vec![3, 6, 1, 5, 0, 2, 4]);
+        for (t, &row) in order.iter().enumerate() {
+            assert_eq!(&pts[t * 2..t * 2 + 2], &data[row as usize * 2..row as usize * 2 + 2]);
+        }
+        // more rows than one part holds, against a plain stable sort
+        let codes: Vec<u16> = (0..10_007u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 20) as u16)
             .collect();
-        let mut want = keys.clone();
-        want.sort_unstable();
-        // rows 2 and 1 share code 5: the row index decides
-        let got = radix_sort_code(keys);
-        assert_eq!(
-            got.iter().map(|k| k >> 32).collect::<Vec<_>>(),
-            want.iter().map(|k| k >> 32).collect::<Vec<_>>()
-        );
-        assert_eq!((got[2] as u32, got[3] as u32), (1, 2));
+        let data: Vec<f64> = (0..codes.len()).map(|v| v as f64).collect();
+        let (order, pts) = counting_sort(&codes, &data, 1);
+        let mut want: Vec<u32> = (0..codes.len() as u32).collect();
+        want.sort_by_key(|&i| codes[i as usize]);
+        assert_eq!(order, want);
+        assert!(order.iter().zip(&pts).all(|(&r, &p)| p == r as f64));
     }
 
     #[test]
     fn morton_interleaves_bits() {
         // x = 0b11, y = 0b01 -> x1 y1 x0 y0 = 1 0 1 1
-        assert_eq!(morton(&[0b11, 0b01], 11), 0b1011);
+        assert_eq!(morton(&[0b11, 0b01], 8), 0b1011);
         assert_eq!(morton(&[0b1, 0b0, 0b1], 7), 0b101);
     }
 
