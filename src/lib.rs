@@ -30,9 +30,12 @@
 pub mod cluster;
 pub mod data;
 pub mod error;
+pub mod explain;
 pub mod format;
+pub mod index;
 pub mod io;
 pub mod matrix;
+pub mod metric;
 pub mod prep;
 pub mod rng;
 pub mod select;

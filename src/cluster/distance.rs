@@ -13,16 +13,7 @@ pub const CHUNK_ROWS: usize = 4096;
 /// Points per block in the blocked nearest-centre kernel (the SIMD-friendly inner loop).
 const BLOCK: usize = 32;
 
-/// Squared Euclidean distance, summed over features in order.
-#[inline]
-pub fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
-    let mut s = 0.0;
-    for (x, y) in a.iter().zip(b) {
-        let t = x - y;
-        s += t * t;
-    }
-    s
-}
+pub use crate::metric::sq_dist;
 
 /// Squared Euclidean distance with the features summed in four interleaved lanes (feature `f`
 /// into lane `f % 4`), the lanes then combined as `(l0 + l1) + (l2 + l3)`. Written in plain code,

@@ -1,12 +1,14 @@
 //! The clustering engines. Each takes a [`crate::Matrix`] of prepared features, validates its
 //! parameters once (`Params::new(..).check()?`), and `fit` returns a fitted model.
 
+pub mod dbscan;
 pub mod distance;
 pub mod kmeans;
 mod kmeans_filter;
 pub mod kmeans_init;
 mod kmeans_iter;
 
+pub use dbscan::{Dbscan, DbscanParams, DbscanValidParams, Label, RedFlag};
 pub use kmeans::{Algorithm, KMeans, KMeansParams, KMeansValidParams, Refine};
 pub use kmeans_init::Init;
 

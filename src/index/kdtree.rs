@@ -1,0 +1,351 @@
+//! A kd-tree: median splits along the widest side of each node's bounding box, leaves of at most
+//! [`LEAF`] rows.
+
+use crate::metric::sq_dist;
+
+/// Rows per leaf at most.
+pub const LEAF: usize = 16;
+
+#[derive(Clone, Copy, Debug)]
+struct Node {
+    start: u32,
+    end: u32,
+    /// Index of the left child; the right child follows the left subtree. 0 for a leaf.
+    left: u32,
+    right: u32,
+}
+
+/// A kd-tree over the rows of an `n × d` row-major slice.
+///
+/// # Examples
+/// ```
+/// use telecluster::index::kdtree::KdTree;
+/// let pts = [0.0, 0.0, 1.0, 0.0, 0.0, 2.0, 5.0, 5.0];
+/// let tree = KdTree::build(&pts, 2);
+/// assert_eq!(tree.count_within(&[0.0, 0.0], 1.0, usize::MAX), 2); // itself and (1, 0)
+/// // squared distance to the second nearest row other than the query itself
+/// assert_eq!(tree.kth_sq_dist(&[0.0, 0.0], 3), 4.0);
+/// ```
+#[derive(Clone, Debug)]
+pub struct KdTree {
+    d: usize,
+    /// Tree position -> caller's row.
+    order: Vec<u32>,
+    /// The rows in tree order.
+    pts: Vec<f64>,
+    nodes: Vec<Node>,
+    /// Bounding boxes: `2 * d` values per node (lows, then highs).
+    boxes: Vec<f64>,
+}
+
+impl KdTree {
+    /// Builds the tree over `data` (`n × d`, row-major, `d ≥ 1`).
+    pub fn build(data: &[f64], d: usize) -> KdTree {
+        assert!(d >= 1, "a kd-tree needs at least one feature");
+        let n = data.len() / d;
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        let mut tree = KdTree {
+            d,
+            order: Vec::new(),
+            pts: Vec::new(),
+            nodes: Vec::with_capacity(2 * n.div_ceil(LEAF) + 1),
+            boxes: Vec::new(),
+        };
+        if n > 0 {
+            tree.split(data, &mut order, 0);
+        }
+        let mut pts = Vec::with_capacity(n * d);
+        for &r in &order {
+            pts.extend_from_slice(&data[r as usize * d..(r as usize + 1) * d]);
+        }
+        tree.order = order;
+        tree.pts = pts;
+        tree
+    }
+
+    /// Adds the node over `rows` (positions `start..` in the final order) and its subtree.
+    fn split(&mut self, data: &[f64], rows: &mut [u32], start: usize) -> u32 {
+        let d = self.d;
+        let id = self.nodes.len() as u32;
+        let mut lo = vec![f64::INFINITY; d];
+        let mut hi = vec![f64::NEG_INFINITY; d];
+        for &r in rows.iter() {
+            let x = &data[r as usize * d..(r as usize + 1) * d];
+            for f in 0..d {
+                lo[f] = lo[f].min(x[f]);
+                hi[f] = hi[f].max(x[f]);
+            }
+        }
+        self.boxes.extend_from_slice(&lo);
+        self.boxes.extend_from_slice(&hi);
+        self.nodes.push(Node {
+            start: start as u32,
+            end: (start + rows.len()) as u32,
+            left: 0,
+            right: 0,
+        });
+        let (dim, spread) = (0..d)
+            .map(|f| (f, hi[f] - lo[f]))
+            .fold((0, -1.0), |a, b| if b.1 > a.1 { b } else { a });
+        if rows.len() <= LEAF || spread <= 0.0 {
+            return id;
+        }
+        let mid = rows.len() / 2;
+        // Ties on the coordinate fall back to the row index: the tree is fully determined.
+        let key = |r: &u32| (data[*r as usize * d + dim], *r);
+        rows.select_nth_unstable_by(mid, |a, b| key(a).partial_cmp(&key(b)).expect("finite data"));
+        let (left_rows, right_rows) = rows.split_at_mut(mid);
+        let left = self.split(data, left_rows, start);
+        let right = self.split(data, right_rows, start + mid);
+        self.nodes[id as usize].left = left;
+        self.nodes[id as usize].right = right;
+        id
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether the tree holds no rows.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Features per row.
+    pub fn dim(&self) -> usize {
+        self.d
+    }
+
+    /// The caller's row at tree position `pos`.
+    pub fn row(&self, pos: usize) -> usize {
+        self.order[pos] as usize
+    }
+
+    /// The point at tree position `pos`.
+    pub fn point(&self, pos: usize) -> &[f64] {
+        &self.pts[pos * self.d..(pos + 1) * self.d]
+    }
+
+    /// Squared distance from `q` to the nearest point of node `i`'s box.
+    fn box_sq_dist(&self, i: usize, q: &[f64]) -> f64 {
+        let d = self.d;
+        let b = &self.boxes[2 * d * i..2 * d * (i + 1)];
+        let mut s = 0.0;
+        for f in 0..d {
+            let v = if q[f] < b[f] {
+                b[f] - q[f]
+            } else if q[f] > b[d + f] {
+                q[f] - b[d + f]
+            } else {
+                0.0
+            };
+            s += v * v;
+        }
+        s
+    }
+
+    /// A node's children with their box distances to `q`, the farther first: pushed in this
+    /// order, the nearer is visited first.
+    fn children_far_near(&self, node: Node, q: &[f64]) -> [(u32, f64); 2] {
+        let (a, b) = (node.left, node.right);
+        let (da, db) = (self.box_sq_dist(a as usize, q), self.box_sq_dist(b as usize, q));
+        if da <= db {
+            [(b, db), (a, da)]
+        } else {
+            [(a, da), (b, db)]
+        }
+    }
+
+    /// Calls `visit(pos, sq_dist)` for every row within squared distance `r2` of `q`
+    /// (inclusive: `sq_dist <= r2`), in tree order. `visit` returns `false` to stop early.
+    pub fn for_each_within(&self, q: &[f64], r2: f64, mut visit: impl FnMut(usize, f64) -> bool) {
+        if self.is_empty() {
+            return;
+        }
+        let mut stack = [0u32; 64];
+        let mut top = 1;
+        while top > 0 {
+            top -= 1;
+            let i = stack[top] as usize;
+            if self.box_sq_dist(i, q) > r2 {
+                continue;
+            }
+            let node = self.nodes[i];
+            if node.left == 0 {
+                for pos in node.start as usize..node.end as usize {
+                    let s = sq_dist(q, self.point(pos));
+                    if s <= r2 && !visit(pos, s) {
+                        return;
+                    }
+                }
+            } else {
+                // Right first on the stack, so the left subtree (lower positions) comes first.
+                stack[top] = node.right;
+                stack[top + 1] = node.left;
+                top += 2;
+            }
+        }
+    }
+
+    /// Number of rows within squared distance `r2` of `q` (inclusive), counting stops at `cap`.
+    pub fn count_within(&self, q: &[f64], r2: f64, cap: usize) -> usize {
+        let mut count = 0;
+        if cap == 0 {
+            return 0;
+        }
+        self.for_each_within(q, r2, |_, _| {
+            count += 1;
+            count < cap
+        });
+        count
+    }
+
+    /// Tree position of the row nearest to `q` (the lowest position among equals); the tree
+    /// must not be empty.
+    pub fn nearest(&self, q: &[f64]) -> usize {
+        let mut best = (f64::INFINITY, usize::MAX);
+        let mut stack = [(0u32, 0.0f64); 64];
+        let mut top = 1;
+        while top > 0 {
+            top -= 1;
+            let (i, lb) = stack[top];
+            if lb > best.0 {
+                continue;
+            }
+            let node = self.nodes[i as usize];
+            if node.left == 0 {
+                for pos in node.start as usize..node.end as usize {
+                    let s = sq_dist(q, self.point(pos));
+                    if (s, pos) < best {
+                        best = (s, pos);
+                    }
+                }
+            } else {
+                [stack[top], stack[top + 1]] = self.children_far_near(node, q);
+                top += 2;
+            }
+        }
+        best.1
+    }
+
+    /// The `k`-th smallest squared distance from `q` to the rows (1-based, duplicates and `q`
+    /// itself included); infinity when there are fewer than `k` rows.
+    pub fn kth_sq_dist(&self, q: &[f64], k: usize) -> f64 {
+        if k == 0 || k > self.len() {
+            return f64::INFINITY;
+        }
+        // The k best so far, as a max-heap on squared distance.
+        let mut best: std::collections::BinaryHeap<OrdF64> = std::collections::BinaryHeap::with_capacity(k + 1);
+        let mut bound = f64::INFINITY;
+        let mut stack = [(0u32, 0.0f64); 64];
+        let mut top = 1;
+        while top > 0 {
+            top -= 1;
+            let (i, lb) = stack[top];
+            if lb > bound {
+                continue;
+            }
+            let node = self.nodes[i as usize];
+            if node.left == 0 {
+                for pos in node.start as usize..node.end as usize {
+                    let s = sq_dist(q, self.point(pos));
+                    if s < bound || best.len() < k {
+                        best.push(OrdF64(s));
+                        if best.len() > k {
+                            best.pop();
+                        }
+                        if best.len() == k {
+                            bound = best.peek().map_or(f64::INFINITY, |v| v.0);
+                        }
+                    }
+                }
+            } else {
+                [stack[top], stack[top + 1]] = self.children_far_near(node, q);
+                top += 2;
+            }
+        }
+        best.peek().map_or(f64::INFINITY, |v| v.0)
+    }
+}
+
+/// An f64 with a total order, for the heap (distances are never NaN).
+#[derive(Clone, Copy, PartialEq)]
+struct OrdF64(f64);
+impl Eq for OrdF64 {}
+impl PartialOrd for OrdF64 {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for OrdF64 {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    fn brute(data: &[f64], d: usize, q: &[f64]) -> Vec<f64> {
+        let mut v: Vec<f64> = data.chunks_exact(d).map(|x| sq_dist(q, x)).collect();
+        v.sort_by(f64::total_cmp);
+        v
+    }
+
+    #[test]
+    fn queries_equal_brute_force() {
+        let mut rng = Rng::new(11);
+        for d in 1..=5 {
+            let n = 700;
+            // Clumps and exact duplicates, to exercise ties and zero-spread nodes.
+            let data: Vec<f64> = (0..n * d)
+                .map(|i| {
+                    if i % 5 == 0 {
+                        1.0
+                    } else {
+                        (rng.normal() * 2.0).round() * 0.25
+                    }
+                })
+                .collect();
+            let tree = KdTree::build(&data, d);
+            assert_eq!(tree.len(), n);
+            for qi in (0..n).step_by(37) {
+                let q = &data[qi * d..(qi + 1) * d];
+                let all = brute(&data, d, q);
+                for r2 in [0.0, 0.0625, 0.3, 2.0] {
+                    let want = all.iter().filter(|&&s| s <= r2).count();
+                    assert_eq!(tree.count_within(q, r2, usize::MAX), want, "d={d} r2={r2}");
+                    assert_eq!(tree.count_within(q, r2, 3), want.min(3));
+                    let mut seen = Vec::new();
+                    tree.for_each_within(q, r2, |pos, s| {
+                        assert_eq!(s, sq_dist(q, tree.point(pos)));
+                        seen.push(tree.row(pos));
+                        true
+                    });
+                    seen.sort_unstable();
+                    seen.dedup();
+                    assert_eq!(seen.len(), want);
+                }
+                let near = tree.nearest(q);
+                assert_eq!(sq_dist(q, tree.point(near)), all[0]);
+                for k in [1, 2, 5, 17, n] {
+                    assert_eq!(tree.kth_sq_dist(q, k), all[k - 1], "d={d} k={k}");
+                }
+                assert_eq!(tree.kth_sq_dist(q, n + 1), f64::INFINITY);
+            }
+        }
+    }
+
+    #[test]
+    fn empty_and_single_row() {
+        let tree = KdTree::build(&[], 2);
+        assert!(tree.is_empty());
+        assert_eq!(tree.count_within(&[0.0, 0.0], 1.0, 10), 0);
+        assert_eq!(tree.kth_sq_dist(&[0.0, 0.0], 1), f64::INFINITY);
+        let tree = KdTree::build(&[3.0, 4.0], 2);
+        assert_eq!(tree.kth_sq_dist(&[0.0, 0.0], 1), 25.0);
+    }
+}
