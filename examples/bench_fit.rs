@@ -6,13 +6,16 @@
 //! Usage: bench_fit DATA_DIR DATASET WORKLOAD [--k K] [--mode converge|fixed20] [--n-init N]
 //!                  [--algorithm lloyd|hamerly|auto] [--refine never|auto|always] [--reps R]
 //!
-//! WORKLOAD: km (K-Means).
+//!                  [--eps E] [--min-samples M] [--index auto|grid|kdtree]
+//!
+//! WORKLOAD: km (K-Means), db (DBSCAN).
 //! Data: DATA_DIR/NAME.f64 (little-endian f64, row-major) and DATA_DIR/NAME.shape ("n d"),
 //! as written by bench/datasets.py.
 
 use std::time::Instant;
 
-use telecluster::cluster::{Algorithm, Init, KMeansParams, Refine};
+use telecluster::cluster::dbscan::Index;
+use telecluster::cluster::{Algorithm, DbscanParams, Init, KMeansParams, Refine};
 use telecluster::prep::{Scaler, Scaling};
 use telecluster::Matrix;
 
@@ -87,6 +90,27 @@ fn main() {
                 }
                 let m = p.check().unwrap().fit(&x).unwrap();
                 format!("\"k\": {k}, \"inertia\": {}, \"n_iter\": {}", m.inertia(), m.n_iter())
+            }
+            "db" => {
+                let eps: f64 = arg(&args, "--eps").unwrap_or("0.04").parse().unwrap();
+                let ms: usize = arg(&args, "--min-samples").unwrap_or("20").parse().unwrap();
+                let index = match arg(&args, "--index").unwrap_or("auto") {
+                    "grid" => Index::Grid,
+                    "kdtree" => Index::KdTree,
+                    _ => Index::Auto,
+                };
+                let m = DbscanParams::new(eps, ms)
+                    .index(index)
+                    .check()
+                    .unwrap()
+                    .fit(&x)
+                    .unwrap();
+                format!(
+                    "\"eps\": {eps}, \"min_samples\": {ms}, \"n_clusters\": {}, \"n_noise\": {}, \"n_core\": {}",
+                    m.n_clusters(),
+                    m.n_noise(),
+                    m.is_core().iter().filter(|&&c| c).count()
+                )
             }
             other => panic!("unknown workload {other}"),
         };

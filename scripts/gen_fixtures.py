@@ -14,6 +14,8 @@ Fixtures:
   tests/fixtures/scalers.json          StandardScaler / RobustScaler / MinMaxScaler outputs
   tests/fixtures/describe_seed42.json  pandas statistics of telemetry_seed42.csv
   tests/fixtures/kmeans.json           KMeans on the seed data, iris, wine and telemetry_seed42
+  tests/fixtures/dbscan.json           DBSCAN labels and core indices on the seed data, moons,
+                                       circles, varied-density blobs, 5-d blobs, a two-cluster border case
 """
 import json
 import os
@@ -24,8 +26,9 @@ from importlib.metadata import version
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
-from sklearn.datasets import load_iris, load_wine
+from sklearn.cluster import DBSCAN, KMeans
+from sklearn.datasets import load_iris, load_wine, make_blobs, make_circles, make_moons
+from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
 PINNED = {"numpy": "2.4.6", "scipy": "1.17.1", "scikit-learn": "1.9.1", "pandas": "3.1.1"}
@@ -132,6 +135,7 @@ def main():
     })
 
     kmeans_fixture(telemetry, features)
+    dbscan_fixture()
 
 
 def kmeans_fixture(telemetry, features):
@@ -172,6 +176,75 @@ def kmeans_fixture(telemetry, features):
                                           "n_init=10, random_state=0); elbow: inertia of KMeans(k, n_init=10, "
                                           "random_state=0) for k = 1..7; elbow_hit_rate: share of random_state "
                                           "0..29 whose KMeans(k, n_init=10) reaches that elbow inertia (+1e-9)"}),
+        "cases": cases,
+    })
+
+
+def border_case():
+    """Two lattice blocks 1.8 apart (facing columns at x = -0.9 and +0.9) and three bridge rows
+    on x = 0 within eps = 1 of core rows of both blocks, but with only 7-9 rows within eps
+    themselves (min_samples 12: not core), plus two far rows; shuffled, so that the
+    lowest-numbered cluster rule decides the bridge rows. Not scaled: the geometry is the point."""
+    a = [(-0.9 - 0.3 * i, 0.3 * j) for i in range(8) for j in range(-4, 5)]
+    b = [(-x, y) for x, y in a]
+    bridge = [(0.0, -0.6), (0.0, 0.0), (0.0, 0.6)]
+    far = [(0.0, 5.0), (-6.0, -6.0)]
+    x = np.array(a + b + bridge + far)
+    return x[np.random.default_rng(11).permutation(len(x))]
+
+
+def shared_borders(x, eps, labels, core):
+    """Rows that are not core and lie within eps of core rows of two or more clusters."""
+    hoods = NearestNeighbors(radius=eps).fit(x).radius_neighbors(x, return_distance=False)
+    count = 0
+    for i, h in enumerate(hoods):
+        if not core[i]:
+            if len({int(labels[j]) for j in h if core[j]}) >= 2:
+                count += 1
+    return count
+
+
+def dbscan_fixture():
+    moons, _ = make_moons(n_samples=500, noise=0.08, random_state=0)
+    circles, _ = make_circles(n_samples=500, factor=0.5, noise=0.06, random_state=0)
+    varied, _ = make_blobs(n_samples=600, cluster_std=[1.0, 2.5, 0.5], random_state=170)
+    blobs5, _ = make_blobs(n_samples=500, n_features=5, centers=4, cluster_std=1.5, random_state=3)
+    sets = [
+        ("seed", seed_intent(np.random.default_rng(42)), [(0.5, 5)],
+         "the seed notebook's data as intended, default_rng(42)"),
+        ("moons", moons, [(0.15, 5), (0.25, 8)], "make_moons(500, noise=0.08, random_state=0)"),
+        ("circles", circles, [(0.2, 5), (0.3, 10)], "make_circles(500, factor=0.5, noise=0.06, random_state=0)"),
+        ("varied_density", varied, [(0.2, 5), (0.35, 10)],
+         "make_blobs(600, cluster_std=[1.0, 2.5, 0.5], random_state=170)"),
+        ("blobs_5d", blobs5, [(0.6, 5), (0.9, 10)], "make_blobs(500, n_features=5, centers=4, cluster_std=1.5, "
+                                                    "random_state=3)"),
+        ("border", border_case(), [(1.0, 12)], "two 8 x 9 lattice blocks (spacing 0.3) facing at x = +-0.9, three "
+                                               "bridge rows on x = 0, two far rows; shuffled with default_rng(11); "
+                                               "NOT scaled"),
+    ]
+    cases = []
+    for name, raw, params, note in sets:
+        x = raw if name == "border" else StandardScaler().fit_transform(raw)
+        case = {"name": name, "note": note, "x": x.tolist(), "fits": []}
+        for eps, ms in params:
+            db = DBSCAN(eps=eps, min_samples=ms).fit(x)
+            core = np.zeros(len(x), dtype=bool)
+            core[db.core_sample_indices_] = True
+            fit = {"eps": eps, "min_samples": ms, "labels": db.labels_.tolist(),
+                   "core_sample_indices": db.core_sample_indices_.tolist(),
+                   "n_clusters": int(db.labels_.max() + 1), "n_noise": int((db.labels_ == -1).sum()),
+                   "shared_border_rows": shared_borders(x, eps, db.labels_, core)}
+            case["fits"].append(fit)
+            print(f"  dbscan {name} eps={eps} ms={ms}: {fit['n_clusters']} clusters, {fit['n_noise']} noise, "
+                  f"{fit['shared_border_rows']} shared border rows")
+        cases.append(case)
+    border = cases[-1]["fits"][0]
+    assert border["shared_border_rows"] > 0, "the border case must have rows reachable from two clusters"
+    write_json("dbscan.json", {
+        "provenance": provenance({"what": "x = StandardScaler().fit_transform(data) (the border case unscaled); DBSCAN(eps, min_samples) "
+                                          "(algorithm='auto', euclidean): labels_, core_sample_indices_; "
+                                          "shared_border_rows: non-core rows within eps of core rows of two or "
+                                          "more clusters"}),
         "cases": cases,
     })
 

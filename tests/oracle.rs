@@ -230,3 +230,53 @@ mod kmeans {
         }
     }
 }
+
+mod dbscan {
+    use super::*;
+    use telecluster::cluster::dbscan::Index;
+    use telecluster::cluster::DbscanParams;
+
+    #[test]
+    fn labels_and_core_indices_equal_scikit_learn_on_every_index() {
+        let fixture = load_json("dbscan.json");
+        let mut checked = 0;
+        let mut shared = 0;
+        for case in fixture["cases"].as_array().unwrap() {
+            let name = case["name"].as_str().unwrap();
+            let x = matrix(&case["x"]);
+            for fit in case["fits"].as_array().unwrap() {
+                let eps = fit["eps"].as_f64().unwrap();
+                let ms = fit["min_samples"].as_u64().unwrap() as usize;
+                let want: Vec<i64> = fit["labels"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_i64().unwrap())
+                    .collect();
+                let want_core: Vec<usize> = fit["core_sample_indices"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_u64().unwrap() as usize)
+                    .collect();
+                for index in [Index::Auto, Index::Grid, Index::KdTree] {
+                    let m = DbscanParams::new(eps, ms)
+                        .index(index)
+                        .check()
+                        .unwrap()
+                        .fit(&x)
+                        .unwrap();
+                    let got: Vec<i64> = m.labels().iter().map(|l| l.as_i64()).collect();
+                    assert_eq!(got, want, "{name} eps={eps} min_samples={ms} {index:?}");
+                    assert_eq!(m.core_indices(), want_core, "{name} eps={eps} {index:?}: core indices");
+                    assert_eq!(m.n_noise() as u64, fit["n_noise"].as_u64().unwrap());
+                    checked += 1;
+                }
+                shared += fit["shared_border_rows"].as_u64().unwrap();
+            }
+        }
+        assert_eq!(checked, 30);
+        // The fixtures include border rows reachable from two clusters (the border case has 3).
+        assert!(shared >= 3, "{shared}");
+    }
+}

@@ -1,9 +1,11 @@
 //! Command-line interface: one module per subcommand, each with its `Args` and `run`.
 
+mod dbscan;
 mod describe;
 mod elbow;
 mod generate;
 mod input;
+mod kdist;
 mod kmeans;
 
 use std::io::{self, BufWriter, Write};
@@ -44,6 +46,12 @@ enum Command {
     /// Sweep K-Means over k = 1..k_max: inertia, silhouette, the knee and the chosen k.
     #[command(after_help = EXIT_CODES)]
     Elbow(elbow::Args),
+    /// Find rows that fit no group with DBSCAN, ranked by outlier score with their reasons.
+    #[command(after_help = EXIT_CODES)]
+    Dbscan(dbscan::Args),
+    /// The k-distance curve and the eps it suggests for DBSCAN.
+    #[command(after_help = EXIT_CODES)]
+    Kdist(kdist::Args),
 }
 
 /// Where a subcommand reports notices (dropped rows and the like).
@@ -69,6 +77,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Describe(args) => describe::run(args, notices),
         Command::Kmeans(args) => kmeans::run(args, notices),
         Command::Elbow(args) => elbow::run(args, notices),
+        Command::Dbscan(args) => dbscan::run(args, notices),
+        Command::Kdist(args) => kdist::run(args, notices),
     }
 }
 
