@@ -5,7 +5,8 @@ Usage (from the repository root):
     python3 -m venv .venv && .venv/bin/pip install -r bench/requirements.txt
     .venv/bin/python bench/compare.py [--data bench-data] [--reps 5] [--out results.jsonl] [CASE ...]
 
-CASE: km_1m_2d_fixed20 km_1m_2d_default km_200k_16d_fixed20 km_200k_16d_default (default: all).
+CASE: km_1m_2d_fixed20 km_1m_2d_default km_200k_16d_fixed20 km_200k_16d_default
+      db_100k_2d db_1m_2d (default: all).
 Generates the datasets it needs (bench/datasets.py, identical to the shared anchor generator),
 builds telecluster's harness (cargo build --release --example bench_fit), then runs every
 implementation in its own process, in --rounds rounds that alternate the implementations (so
@@ -18,6 +19,12 @@ or ru_maxrss). Prints medians and the ratio peer / telecluster.
 Fixed work: init = the first k standardised rows, 20 iterations, tol 0 (every implementation
 must land on the same inertia). Default: each library's default fit (telecluster n_init=10
 with k-means++; scikit-learn n_init='auto', which is 1 for k-means++).
+
+DBSCAN: the anchors' parameters (db_100k_2d eps 0.04 / min_samples 20, db_1m_2d eps 0.02 /
+min_samples 50), scikit-learn with algorithm='kd_tree' and n_jobs=-1. Every process writes
+its labels; the script checks that they are identical, row for row, to telecluster's. A
+scikit-learn fit on db_1m_2d takes about a minute and 10 GiB, so that case runs it once per
+round.
 """
 import argparse
 import json
@@ -34,7 +41,11 @@ CASES = {
     "km_1m_2d_default": ("km_1m_2d", ["--k", "8", "--mode", "converge"], ["lloyd", "elkan"]),
     "km_200k_16d_fixed20": ("km_200k_16d", ["--k", "32", "--mode", "fixed20"], ["lloyd", "elkan"]),
     "km_200k_16d_default": ("km_200k_16d", ["--k", "32", "--mode", "converge"], ["lloyd", "elkan"]),
+    "db_100k_2d": ("db_100k_2d", ["--eps", "0.04", "--min-samples", "20"], ["sklearn"]),
+    "db_1m_2d": ("db_1m_2d", ["--eps", "0.02", "--min-samples", "50"], ["sklearn"]),
 }
+# Repetitions per peer process, where one fit is long.
+PEER_REPS = {"db_1m_2d": 1}
 
 
 def run(cmd):
@@ -63,12 +74,17 @@ def main():
     rows = []
     for case in cases:
         dataset, args, peers = CASES[case]
-        commands = {"telecluster": [HARNESS, a.data, dataset, "km", *args, "--reps", str(a.reps)]}
+        workload = dataset[:2]
+        commands = {"telecluster": [HARNESS, a.data, dataset, workload, *args, "--reps", str(a.reps)]}
         if dataset == "km_1m_2d":
             commands["telecluster-kdtree"] = commands["telecluster"] + ["--algorithm", "kdtree"]
+        peer_reps = min(a.reps, PEER_REPS.get(case, a.reps))
         for impl in peers:
-            commands[impl] = [sys.executable, os.path.join(HERE, "peers.py"), a.data, dataset, "km", impl, *args,
-                              "--reps", str(a.reps)]
+            commands[impl] = [sys.executable, os.path.join(HERE, "peers.py"), a.data, dataset, workload, impl, *args,
+                              "--reps", str(peer_reps)]
+        if workload == "db":
+            for name in commands:
+                commands[name] += ["--labels-out", os.path.join(a.data, f"labels-{case}-{name}.i64")]
         runs = {name: [] for name in commands}
         for r in range(a.rounds):
             order = list(commands)
@@ -82,15 +98,23 @@ def main():
                         peak_rss_mib=max(x["peak_rss_mib"] for x in rs))
             results.append(best)
         ours = results[0]
+        if workload == "db":
+            files = [os.path.join(a.data, f"labels-{case}-{name}.i64") for name in commands]
+            same = all(open(f, "rb").read() == open(files[0], "rb").read() for f in files)
+            print(f"{case}: labels identical to telecluster's, row for row: {same}")
+            for r in results:
+                r["labels_identical"] = same
         for r in results:
             r["case"] = case
             r["ratio"] = r["median_s"] / ours["median_s"]
             rows.append(r)
     print(f"{'case':<22} {'implementation':<18} {'median s':>9} {'min s':>8} {'iters':>5} "
-          f"{'inertia':>14} {'peak MiB':>9} {'x slower than telecluster':>26}")
+          f"{'inertia|cl/noise':>14} {'peak MiB':>9} {'x slower than telecluster':>26}")
     for r in rows:
+        result = (f"{r['inertia']:>14.4f}" if "inertia" in r
+                  else f"{str(r['n_clusters']) + ' / ' + str(r['n_noise']):>14}")
         print(f"{r['case']:<22} {r['impl']:<18} {r['median_s']:>9.3f} {r['min_s']:>8.3f} {r.get('n_iter', 0):>5} "
-              f"{r['inertia']:>14.4f} {r['peak_rss_mib']:>9.1f} {r['ratio']:>26.2f}")
+              f"{result} {r['peak_rss_mib']:>9.1f} {r['ratio']:>26.2f}")
     if a.out:
         with open(a.out, "a") as f:
             for r in rows:

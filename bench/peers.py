@@ -2,7 +2,9 @@
 """The peers' side of bench/compare.py: times one implementation's fit on one dataset.
 
 Usage: peers.py DATA_DIR DATASET km IMPL [--k K] [--mode converge|fixed20] [--n-init N] [--reps R]
-IMPL: lloyd | elkan (scikit-learn), sklearnex, faiss (when installed).
+       peers.py DATA_DIR DATASET db sklearn [--eps E] [--min-samples M] [--labels-out PATH] [--reps R]
+IMPL: lloyd | elkan (scikit-learn KMeans), sklearnex; sklearn (DBSCAN, algorithm='kd_tree',
+n_jobs=-1, as in the anchors).
 
 The data is standardised first (StandardScaler); only the fit is timed, --reps times in this
 process. Prints one JSON line per repetition and a final `SUMMARY {...}` line, the same
@@ -27,13 +29,18 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data_dir")
     ap.add_argument("dataset")
-    ap.add_argument("workload", choices=["km"])
+    ap.add_argument("workload", choices=["km", "db"])
     ap.add_argument("impl")
     ap.add_argument("--k", type=int, default=8)
     ap.add_argument("--mode", default="converge")
     ap.add_argument("--n-init", type=int, default=None)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--eps", type=float, default=0.04)
+    ap.add_argument("--min-samples", type=int, default=20)
+    ap.add_argument("--labels-out", default=None)
     a = ap.parse_args()
+    if a.workload == "db":
+        return dbscan(a)
 
     from sklearn.preprocessing import StandardScaler
     x = np.ascontiguousarray(StandardScaler().fit_transform(load(a.data_dir, a.dataset)))
@@ -68,6 +75,33 @@ def main():
     out = {"impl": a.impl, "version": version, "dataset": a.dataset, "workload": a.workload, "n": n, "d": d,
            "k": k, "mode": a.mode, "reps": a.reps, "median_s": statistics.median(times), "min_s": min(times),
            "max_s": max(times), "inertia": float(model.inertia_), "n_iter": int(model.n_iter_),
+           "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}
+    print("SUMMARY " + json.dumps(out), flush=True)
+
+
+def dbscan(a):
+    import resource
+
+    import sklearn
+    from sklearn.cluster import DBSCAN
+    from sklearn.preprocessing import StandardScaler
+    x = np.ascontiguousarray(StandardScaler().fit_transform(load(a.data_dir, a.dataset)))
+    n, d = x.shape
+    times, model = [], None
+    for r in range(a.reps):
+        t0 = time.perf_counter()
+        model = DBSCAN(eps=a.eps, min_samples=a.min_samples, algorithm="kd_tree", n_jobs=-1).fit(x)
+        dt = time.perf_counter() - t0
+        times.append(dt)
+        print(json.dumps({"rep": r, "fit_s": round(dt, 6)}), flush=True)
+    labels = model.labels_.astype("<i8")
+    if a.labels_out:
+        labels.tofile(a.labels_out)
+    out = {"impl": a.impl, "version": "scikit-learn " + sklearn.__version__, "dataset": a.dataset,
+           "workload": "db", "n": n, "d": d, "reps": a.reps, "median_s": statistics.median(times),
+           "min_s": min(times), "max_s": max(times), "eps": a.eps, "min_samples": a.min_samples,
+           "n_clusters": int(labels.max() + 1), "n_noise": int((labels == -1).sum()),
+           "n_core": int(len(model.core_sample_indices_)),
            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}
     print("SUMMARY " + json.dumps(out), flush=True)
 

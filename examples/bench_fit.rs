@@ -6,7 +6,7 @@
 //! Usage: bench_fit DATA_DIR DATASET WORKLOAD [--k K] [--mode converge|fixed20] [--n-init N]
 //!                  [--algorithm lloyd|hamerly|auto] [--refine never|auto|always] [--reps R]
 //!
-//!                  [--eps E] [--min-samples M] [--index auto|grid|kdtree]
+//!                  [--eps E] [--min-samples M] [--index auto|grid|kdtree] [--labels-out PATH]
 //!
 //! WORKLOAD: km (K-Means), db (DBSCAN).
 //! Data: DATA_DIR/NAME.f64 (little-endian f64, row-major) and DATA_DIR/NAME.shape ("n d"),
@@ -105,6 +105,11 @@ fn main() {
                     .unwrap()
                     .fit(&x)
                     .unwrap();
+                if let Some(path) = arg(&args, "--labels-out") {
+                    // Little-endian i64 per row, as the peers' harness writes them.
+                    let bytes: Vec<u8> = m.labels().iter().flat_map(|l| l.as_i64().to_le_bytes()).collect();
+                    std::fs::write(path, bytes).expect("labels file");
+                }
                 format!(
                     "\"eps\": {eps}, \"min_samples\": {ms}, \"n_clusters\": {}, \"n_noise\": {}, \"n_core\": {}",
                     m.n_clusters(),
