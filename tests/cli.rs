@@ -678,6 +678,13 @@ mod dbscan {
             .assert()
             .code(1)
             .stderr(predicate::str::contains("min_samples=1 must be >= 2"));
+        let same = wd.write("same.csv", "id,a,b\nx,1,2\ny,1,2\nz,1,2\nw,1,2\nv,1,2\n");
+        wd.cmd()
+            .arg("dbscan")
+            .arg(&same)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("every k-distance is 0"));
         wd.cmd()
             .arg("dbscan")
             .arg(&file)

@@ -137,6 +137,13 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
         EpsChoice::Auto => {
             let c = curve(&z, min_samples, MAX_CURVE_ROWS, 0)?;
             notices.say(describe_choice(&c));
+            if c.eps <= 0.0 {
+                anyhow::bail!(
+                    "eps auto: every row has {} exact duplicate(s) or more, so every k-distance is 0 and \
+                     there is no scale to choose eps from; give --eps",
+                    c.k
+                );
+            }
             (c.eps, "k-distance knee")
         }
     };

@@ -36,7 +36,8 @@ pub struct KDistance {
     /// Index of the knee on `sorted`, if the curve bends.
     pub knee: Option<usize>,
     /// Suggested eps: the k-distance at the knee, or the median k-distance of a curve without
-    /// one (every row about equally dense).
+    /// one (every row about equally dense). Where that is 0 (rows with `k` exact duplicates),
+    /// the smallest positive k-distance instead; 0 only when every k-distance is 0.
     pub eps: f64,
 }
 
@@ -112,6 +113,12 @@ pub fn curve(x: &Matrix, min_samples: usize, max_rows: usize, seed: u64) -> Resu
         Some(i) => sorted[i],
         None => quantile_sorted(&sorted, 0.5),
     };
+    // A radius of 0 joins only exact duplicates: take the first scale at which rows meet.
+    let eps = if eps > 0.0 {
+        eps
+    } else {
+        sorted.iter().copied().find(|&v| v > 0.0).unwrap_or(0.0)
+    };
     Ok(KDistance {
         k,
         n_rows: n,
@@ -177,5 +184,11 @@ mod tests {
         let flat = Matrix::from_rows(&[[0.0], [1.0], [2.0], [3.0]]).unwrap();
         let c = curve(&flat, 2, 100, 0).unwrap();
         assert_eq!((c.knee, c.eps), (None, 1.0));
+        // mostly duplicates: the knee sits on 0, the suggestion moves to the first positive
+        let dups = Matrix::from_rows(&[[0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [3.0], [3.5]]).unwrap();
+        let c = curve(&dups, 2, 100, 0).unwrap();
+        assert_eq!(c.eps, 0.5);
+        let same = Matrix::from_rows(&[[1.0], [1.0], [1.0]]).unwrap();
+        assert_eq!(curve(&same, 2, 100, 0).unwrap().eps, 0.0);
     }
 }
