@@ -52,7 +52,17 @@ impl KDistance {
 /// `k` other rows), over a kd-tree of the rows.
 pub fn k_distances(x: &Matrix, k: usize) -> Vec<f64> {
     let tree = KdTree::build(x.as_slice(), x.n_cols());
-    rows_k_distances(&tree, x, k, &(0..x.n_rows()).collect::<Vec<_>>())
+    // Queries in tree order: consecutive queries are near each other and visit the same nodes,
+    // which stay in cache.
+    let by_pos: Vec<f64> = (0..tree.len())
+        .into_par_iter()
+        .map(|p| tree.kth_sq_dist(tree.point(p), k + 1).sqrt())
+        .collect();
+    let mut out = vec![0.0; tree.len()];
+    for (p, v) in by_pos.into_iter().enumerate() {
+        out[tree.row(p)] = v;
+    }
+    out
 }
 
 fn rows_k_distances(tree: &KdTree, x: &Matrix, k: usize, rows: &[usize]) -> Vec<f64> {
