@@ -6,7 +6,7 @@
 //! 3 means "three times farther from its neighbours than members are from theirs". Relative to
 //! the reference cluster, not to the whole input, so a point beside a sparse group is not
 //! flagged for the sparseness of that group. Without any cluster, the median over all rows is
-//! the reference.
+//! the reference. With fewer rows than `min_samples`, k is the number of other rows.
 //!
 //! **Reasons.** For each feature, the row's value in original units against the reference
 //! cluster's median and median absolute deviation (MAD) in that feature: a robust z-score
@@ -81,8 +81,10 @@ pub struct Explanation {
 /// original units, and `features` their names.
 pub fn explain(model: &Dbscan, z: &Matrix, original: &Matrix, features: &[String]) -> Explanation {
     let n = z.n_rows();
-    let k = model.min_samples().saturating_sub(1).max(1);
-    let kd = k_distances(z, k);
+    // With fewer rows than min_samples, the farthest other row stands in for the k-th; a lone
+    // row has nothing to be compared with and scores 1.
+    let k = model.min_samples().saturating_sub(1).min(n.saturating_sub(1)).max(1);
+    let kd = if n > 1 { k_distances(z, k) } else { vec![0.0; n] };
     let labels = model.labels();
     let core = model.is_core();
 
@@ -275,6 +277,14 @@ mod tests {
             .iter()
             .all(|a| a.reasons.is_empty() && a.nearest_cluster.is_none()));
         assert!(e.scores.iter().all(|s| s.is_finite()));
+        // fewer rows than min_samples, and a lone row
+        let two = Matrix::from_rows(&[[0.0], [10.0]]).unwrap();
+        let model = DbscanParams::new(1.0, 5).check().unwrap().fit(&two).unwrap();
+        let e = explain(&model, &two, &two, &["v".to_string()]);
+        assert_eq!(e.scores, [1.0, 1.0]);
+        let one = Matrix::from_rows(&[[3.0]]).unwrap();
+        let model = DbscanParams::new(1.0, 5).check().unwrap().fit(&one).unwrap();
+        assert_eq!(explain(&model, &one, &one, &["v".to_string()]).scores, [1.0]);
     }
 
     #[test]
