@@ -383,34 +383,28 @@ fn fit_grid(g: &Grid, n: usize, ms: usize, e2: f64) -> (Vec<Label>, Vec<bool>) {
     let core_pos: Vec<bool> = (0..n_cells)
         .into_par_iter()
         .flat_map_iter(|c| {
-            let range = g.cell(c);
-            let own = range.len();
-            let flags: Vec<bool> = if own >= ms {
-                vec![true; own]
-            } else {
-                range
-                    .clone()
-                    .map(|p| {
-                        // Every row of the own cell is within eps.
-                        let mut count = own;
-                        'cells: for &nb in g.neighbours(c) {
-                            if nb as usize == c {
-                                continue;
-                            }
-                            for q in g.cell(nb as usize) {
-                                if g.sq_dist(p, q) <= e2 {
-                                    count += 1;
-                                    if count >= ms {
-                                        break 'cells;
-                                    }
-                                }
+            let own = g.cell(c).len();
+            g.cell(c).map(move |p| {
+                // Every row of the own cell is within eps: a full cell is core outright.
+                let mut count = own;
+                'cells: for &nb in g.neighbours(c) {
+                    if count >= ms {
+                        break;
+                    }
+                    if nb as usize == c {
+                        continue;
+                    }
+                    for q in g.cell(nb as usize) {
+                        if g.sq_dist(p, q) <= e2 {
+                            count += 1;
+                            if count >= ms {
+                                break 'cells;
                             }
                         }
-                        count >= ms
-                    })
-                    .collect()
-            };
-            flags
+                    }
+                }
+                count >= ms
+            })
         })
         .collect();
     let has_core: Vec<bool> = (0..n_cells).map(|c| g.cell(c).any(|p| core_pos[p])).collect();
@@ -460,39 +454,36 @@ fn fit_grid(g: &Grid, n: usize, ms: usize, e2: f64) -> (Vec<Label>, Vec<bool>) {
 
     // 4. Labels: core rows take their cell's cluster; border rows the lowest cluster among the
     // core rows within eps.
+    let (core_ref, cluster_ref) = (&core_pos, &cell_cluster);
     let labelled: Vec<(u32, Label)> = (0..n_cells)
         .into_par_iter()
         .flat_map_iter(|c| {
-            let out: Vec<(u32, Label)> = g
-                .cell(c)
-                .map(|p| {
-                    let row = g.row(p) as u32;
-                    if core_pos[p] {
-                        return (row, Label::Cluster(cell_cluster[c]));
+            g.cell(c).map(move |p| {
+                let row = g.row(p) as u32;
+                if core_ref[p] {
+                    return (row, Label::Cluster(cluster_ref[c]));
+                }
+                let mut best = u32::MAX;
+                for &nb in g.neighbours(c) {
+                    let nb = nb as usize;
+                    let cl = cluster_ref[nb];
+                    if cl >= best {
+                        continue;
                     }
-                    let mut best = u32::MAX;
-                    for &nb in g.neighbours(c) {
-                        let nb = nb as usize;
-                        let cl = cell_cluster[nb];
-                        if cl >= best {
-                            continue;
-                        }
-                        // A core row in the own cell is within eps by construction.
-                        if nb == c || g.cell(nb).any(|q| core_pos[q] && g.sq_dist(p, q) <= e2) {
-                            best = cl;
-                        }
+                    // A core row in the own cell is within eps by construction.
+                    if nb == c || g.cell(nb).any(|q| core_ref[q] && g.sq_dist(p, q) <= e2) {
+                        best = cl;
                     }
-                    (
-                        row,
-                        if best == u32::MAX {
-                            Label::Noise
-                        } else {
-                            Label::Cluster(best)
-                        },
-                    )
-                })
-                .collect();
-            out
+                }
+                (
+                    row,
+                    if best == u32::MAX {
+                        Label::Noise
+                    } else {
+                        Label::Cluster(best)
+                    },
+                )
+            })
         })
         .collect();
     let mut labels = vec![Label::Noise; n];
