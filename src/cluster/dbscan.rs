@@ -376,6 +376,27 @@ fn number_components(comps: &mut Components, member: &[(u32, u32)], n_nodes: usi
     cluster
 }
 
+/// A border row's label from the lowest cluster number among its core neighbours
+/// (`u32::MAX`: none, so noise).
+fn lowest_cluster(best: u32) -> Label {
+    if best == u32::MAX {
+        Label::Noise
+    } else {
+        Label::Cluster(best)
+    }
+}
+
+/// Labels and core flags from an index's order (position `p` holds row `row(p)`) to row order.
+fn by_row(n: usize, row: impl Fn(usize) -> usize, labels_pos: &[Label], core_pos: &[bool]) -> (Vec<Label>, Vec<bool>) {
+    let mut labels = vec![Label::Noise; n];
+    let mut core = vec![false; n];
+    for p in 0..n {
+        labels[row(p)] = labels_pos[p];
+        core[row(p)] = core_pos[p];
+    }
+    (labels, core)
+}
+
 /// DBSCAN over a grid. Returns labels and core flags in the caller's row order.
 fn fit_grid(g: &Grid, n: usize, ms: usize, e2: f64) -> (Vec<Label>, Vec<bool>) {
     let n_cells = g.n_cells();
@@ -455,13 +476,12 @@ fn fit_grid(g: &Grid, n: usize, ms: usize, e2: f64) -> (Vec<Label>, Vec<bool>) {
     // 4. Labels: core rows take their cell's cluster; border rows the lowest cluster among the
     // core rows within eps.
     let (core_ref, cluster_ref) = (&core_pos, &cell_cluster);
-    let labelled: Vec<(u32, Label)> = (0..n_cells)
+    let labels_pos: Vec<Label> = (0..n_cells)
         .into_par_iter()
         .flat_map_iter(|c| {
             g.cell(c).map(move |p| {
-                let row = g.row(p) as u32;
                 if core_ref[p] {
-                    return (row, Label::Cluster(cluster_ref[c]));
+                    return Label::Cluster(cluster_ref[c]);
                 }
                 let mut best = u32::MAX;
                 for &nb in g.neighbours(c) {
@@ -475,24 +495,11 @@ fn fit_grid(g: &Grid, n: usize, ms: usize, e2: f64) -> (Vec<Label>, Vec<bool>) {
                         best = cl;
                     }
                 }
-                (
-                    row,
-                    if best == u32::MAX {
-                        Label::Noise
-                    } else {
-                        Label::Cluster(best)
-                    },
-                )
+                lowest_cluster(best)
             })
         })
         .collect();
-    let mut labels = vec![Label::Noise; n];
-    let mut core = vec![false; n];
-    for (p, (row, label)) in labelled.into_iter().enumerate() {
-        labels[row as usize] = label;
-        core[row as usize] = core_pos[p];
-    }
-    (labels, core)
+    by_row(n, |p| g.row(p), &labels_pos, &core_pos)
 }
 
 /// DBSCAN over a kd-tree (any width). Returns labels and core flags in the caller's row order.
@@ -544,20 +551,10 @@ fn fit_tree(t: &KdTree, ms: usize, e2: f64) -> (Vec<Label>, Vec<bool>) {
                 }
                 true
             });
-            if best == u32::MAX {
-                Label::Noise
-            } else {
-                Label::Cluster(best)
-            }
+            lowest_cluster(best)
         })
         .collect();
-    let mut labels = vec![Label::Noise; n];
-    let mut core = vec![false; n];
-    for p in 0..n {
-        labels[t.row(p)] = labels_pos[p];
-        core[t.row(p)] = core_pos[p];
-    }
-    (labels, core)
+    by_row(n, |p| t.row(p), &labels_pos, &core_pos)
 }
 
 /// The expected size of the job, from a sample: printed before a long run.
