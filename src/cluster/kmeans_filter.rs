@@ -21,6 +21,7 @@
 use rayon::prelude::*;
 
 use super::distance::sq_dist;
+use crate::index::bounding_box;
 
 /// Rows per leaf.
 pub(crate) const LEAF: usize = 32;
@@ -57,30 +58,11 @@ impl Tree {
     pub fn build(data: &[f64], d: usize) -> Tree {
         assert!((1..=MAX_D).contains(&d), "kd filtering serves 1..=4 features");
         let n = data.len() / d;
-        // min and max are exact in any order, so the parallel bounding box is deterministic.
-        let (lo, hi) = data
-            .par_chunks(4096 * d)
-            .map(|rows| {
-                let mut lo = [f64::INFINITY; MAX_D];
-                let mut hi = [f64::NEG_INFINITY; MAX_D];
-                for x in rows.chunks_exact(d) {
-                    for f in 0..d {
-                        lo[f] = lo[f].min(x[f]);
-                        hi[f] = hi[f].max(x[f]);
-                    }
-                }
-                (lo, hi)
-            })
-            .reduce(
-                || ([f64::INFINITY; MAX_D], [f64::NEG_INFINITY; MAX_D]),
-                |(mut lo, mut hi), (l, h)| {
-                    for f in 0..MAX_D {
-                        lo[f] = lo[f].min(l[f]);
-                        hi[f] = hi[f].max(h[f]);
-                    }
-                    (lo, hi)
-                },
-            );
+        let (lo_v, hi_v) = bounding_box(data, d);
+        // Fixed-size copies: the per-row code below indexes them without bounds checks.
+        let (mut lo, mut hi) = ([0.0; MAX_D], [0.0; MAX_D]);
+        lo[..d].copy_from_slice(&lo_v);
+        hi[..d].copy_from_slice(&hi_v);
         // Morton codes only need to keep nearby rows together: a grid of 2^CODE_BITS cells is
         // plenty for leaves of a few dozen rows, and lets one counting pass sort the rows.
         let bits = CODE_BITS / d as u32;

@@ -44,14 +44,7 @@ impl Grid {
         }
         let n = data.len() / d;
         let side = eps / (d as f64).sqrt() * (1.0 - SIDE_MARGIN);
-        let mut lo = [f64::INFINITY; MAX_D];
-        let mut hi = [f64::NEG_INFINITY; MAX_D];
-        for x in data.chunks_exact(d) {
-            for f in 0..d {
-                lo[f] = lo[f].min(x[f]);
-                hi[f] = hi[f].max(x[f]);
-            }
-        }
+        let (lo, hi) = super::bounding_box(data, d);
         let mut dims = [1u64; MAX_D];
         for f in 0..d {
             let cells = ((hi[f] - lo[f]) / side).floor() + 1.0;

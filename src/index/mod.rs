@@ -9,5 +9,50 @@
 //! Both keep a copy of the rows in their own order (points that are near in space are near in
 //! memory) and the map back to the caller's rows: O(n) memory, no neighbourhood is stored.
 
+use rayon::prelude::*;
+
 pub mod grid;
 pub mod kdtree;
+
+/// Per-feature minimum and maximum of the rows of `data` (`n × d`, row-major): `(lo, hi)`,
+/// infinite for no rows. Min and max are exact in any order, so the parallel reduction gives
+/// the same box for any thread count.
+pub fn bounding_box(data: &[f64], d: usize) -> (Vec<f64>, Vec<f64>) {
+    let empty = || (vec![f64::INFINITY; d], vec![f64::NEG_INFINITY; d]);
+    data.par_chunks(4096 * d.max(1))
+        .map(|rows| {
+            let (mut lo, mut hi) = empty();
+            for x in rows.chunks_exact(d) {
+                for f in 0..d {
+                    lo[f] = lo[f].min(x[f]);
+                    hi[f] = hi[f].max(x[f]);
+                }
+            }
+            (lo, hi)
+        })
+        .reduce(empty, |(mut lo, mut hi), (l, h)| {
+            for f in 0..d {
+                lo[f] = lo[f].min(l[f]);
+                hi[f] = hi[f].max(h[f]);
+            }
+            (lo, hi)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bounding_box_of_rows() {
+        let data: Vec<f64> = (0..30_000).map(|i| ((i * 7919) % 10_007) as f64 - 5000.0).collect();
+        let (lo, hi) = super::bounding_box(&data, 3);
+        for f in 0..3 {
+            let col = data.iter().skip(f).step_by(3);
+            assert_eq!(lo[f], col.clone().copied().fold(f64::INFINITY, f64::min));
+            assert_eq!(hi[f], col.copied().fold(f64::NEG_INFINITY, f64::max));
+        }
+        assert_eq!(
+            super::bounding_box(&[], 2),
+            (vec![f64::INFINITY; 2], vec![f64::NEG_INFINITY; 2])
+        );
+    }
+}
