@@ -8,13 +8,16 @@
 //!
 //!                  [--eps E] [--min-samples M] [--index auto|grid|kdtree] [--labels-out PATH]
 //!
-//! WORKLOAD: km (K-Means), db (DBSCAN).
+//!                  [--method ward|single|complete|average|weighted|centroid|median]
+//!
+//! WORKLOAD: km (K-Means), db (DBSCAN), hc (hierarchical; cut at 6 clusters for the check).
 //! Data: DATA_DIR/NAME.f64 (little-endian f64, row-major) and DATA_DIR/NAME.shape ("n d"),
 //! as written by bench/datasets.py.
 
 use std::time::Instant;
 
 use telecluster::cluster::dbscan::Index;
+use telecluster::cluster::linkage::{Cut, LinkageParams, Method};
 use telecluster::cluster::{Algorithm, DbscanParams, Init, KMeansParams, Refine};
 use telecluster::prep::{Scaler, Scaling};
 use telecluster::Matrix;
@@ -116,6 +119,21 @@ fn main() {
                     m.n_noise(),
                     m.is_core().iter().filter(|&&c| c).count()
                 )
+            }
+            "hc" => {
+                let method: Method = arg(&args, "--method").unwrap_or("ward").parse().unwrap();
+                let tree = LinkageParams::new(method).check().unwrap().fit(&x).unwrap();
+                let labels = tree.cut(Cut::MaxClusters(6)).unwrap();
+                if let Some(path) = arg(&args, "--labels-out") {
+                    let bytes: Vec<u8> = labels.iter().flat_map(|&l| i64::from(l).to_le_bytes()).collect();
+                    std::fs::write(path, bytes).expect("labels file");
+                }
+                let mut sizes = vec![0usize; 6];
+                labels.iter().for_each(|&l| sizes[l as usize] += 1);
+                sizes.sort_unstable_by(|a, b| b.cmp(a));
+                let z = tree.merges();
+                let top: Vec<f64> = z[z.len().saturating_sub(3)..].iter().map(|m| m.height).collect();
+                format!("\"method\": \"{method}\", \"top_heights\": {top:?}, \"clusters6_sizes\": {sizes:?}")
             }
             other => panic!("unknown workload {other}"),
         };

@@ -16,6 +16,11 @@ Fixtures:
   tests/fixtures/kmeans.json           KMeans on the seed data, iris, wine and telemetry_seed42
   tests/fixtures/dbscan.json           DBSCAN labels and core indices on the seed data, moons,
                                        circles, varied-density blobs, 5-d blobs, a two-cluster border case
+  tests/fixtures/hierarchy.json        scipy linkage (7 methods), dendrogram leaves, fcluster cuts and
+                                       cophenetic correlation on hierarchy_test_data's X and Q_X, the
+                                       seed data and random data
+
+`.venv/bin/python scripts/gen_fixtures.py hierarchy` writes only hierarchy.json.
 """
 import json
 import os
@@ -249,5 +254,57 @@ def dbscan_fixture():
     })
 
 
+def hierarchy_fixture():
+    from scipy.cluster.hierarchy import cophenet, dendrogram, fcluster, linkage
+    from scipy.cluster.tests import hierarchy_test_data as htd
+    from scipy.spatial.distance import pdist
+
+    rng = np.random.default_rng(21)
+    sets = [
+        ("scipy_X", htd.X, "scipy.cluster.tests.hierarchy_test_data.X (6 x 2), NOT scaled"),
+        ("scipy_Q_X", htd.Q_X, "scipy.cluster.tests.hierarchy_test_data.Q_X (30 x 3), NOT scaled"),
+        ("seed", StandardScaler().fit_transform(seed_intent(np.random.default_rng(42))),
+         "the seed notebook's data as intended, default_rng(42), standardised"),
+        ("random_2d", rng.normal(size=(150, 2)), "default_rng(21).normal(size=(150, 2))"),
+        ("random_5d", rng.uniform(size=(120, 5)), "then .uniform(size=(120, 5)) from the same generator"),
+    ]
+    methods = ["single", "complete", "average", "weighted", "centroid", "median", "ward"]
+    cases = []
+    for name, x, note in sets:
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        y = pdist(x)
+        gaps = np.diff(np.sort(y))
+        case = {"name": name, "note": note, "x": x.tolist(), "min_gap_between_distances": float(gaps.min()),
+                "methods": []}
+        for m in methods:
+            z = linkage(x, m)
+            top = float(z[:, 2].max())
+            heights = [0.3 * top, 0.5 * top, 0.7 * top]
+            ks = [k for k in (2, 3, 5, 8) if k < len(x)]
+            case["methods"].append({
+                "method": m,
+                "Z": z.tolist(),
+                "leaves": [int(v) for v in dendrogram(z, no_plot=True)["leaves"]],
+                "cophenetic_correlation": float(cophenet(z, y)[0]),
+                "maxclust": [{"k": k, "labels": fcluster(z, k, criterion="maxclust").tolist()} for k in ks],
+                "distance": [{"height": h, "labels": fcluster(z, h, criterion="distance").tolist()}
+                             for h in heights],
+            })
+        print(f"  hierarchy {name}: {len(x)} rows, smallest gap between distances {gaps.min():.3g}")
+        cases.append(case)
+    write_json("hierarchy.json", {
+        "provenance": provenance({"what": "Z = scipy.cluster.hierarchy.linkage(x, method) (euclidean); "
+                                          "leaves = dendrogram(Z, no_plot=True)['leaves']; "
+                                          "cophenet(Z, pdist(x))[0]; fcluster(Z, k, 'maxclust'); "
+                                          "fcluster(Z, h, 'distance') at 0.3, 0.5, 0.7 x the largest height"}),
+        "cases": cases,
+    })
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["hierarchy"]:
+        check_versions()
+        hierarchy_fixture()
+    else:
+        main()
+        hierarchy_fixture()

@@ -244,6 +244,21 @@ pub enum Error {
         value: f64,
     },
 
+    /// A computation would need more memory than allowed (e.g. a condensed distance matrix).
+    #[error("{what} needs {} for {n} rows, above the limit of {}; {advice}", crate::format::bytes(*.needed), crate::format::bytes(*.limit))]
+    TooMuchMemory {
+        /// What would be allocated.
+        what: &'static str,
+        /// Rows involved.
+        n: usize,
+        /// Bytes needed.
+        needed: u64,
+        /// Bytes allowed.
+        limit: u64,
+        /// What to do instead.
+        advice: &'static str,
+    },
+
     /// A value lies outside the domain of a transformation (e.g. `log1p` of -2).
     #[error("{at}: column \"{column}\": {value} {rule}")]
     Domain {

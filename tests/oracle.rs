@@ -280,3 +280,78 @@ mod dbscan {
         assert!(shared >= 3, "{shared}");
     }
 }
+
+mod hierarchy {
+    use super::*;
+    use telecluster::cluster::linkage::{Cut, LinkageParams, Method};
+
+    fn cases() -> Vec<Value> {
+        load_json("hierarchy.json")["cases"].as_array().unwrap().clone()
+    }
+
+    fn labels(v: &Value) -> Vec<u32> {
+        // scipy numbers flat clusters from 1.
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap() as u32 - 1)
+            .collect()
+    }
+
+    #[test]
+    fn linkage_cuts_leaves_and_cophenet_equal_scipy() {
+        let mut checked = 0;
+        for case in cases() {
+            let name = case["name"].as_str().unwrap();
+            let x = matrix(&case["x"]);
+            for fit in case["methods"].as_array().unwrap() {
+                let method: Method = fit["method"].as_str().unwrap().parse().unwrap();
+                let what = format!("{name} {method}");
+                let tree = LinkageParams::new(method).check().unwrap().fit(&x).unwrap();
+                let want = fit["Z"].as_array().unwrap();
+                assert_eq!(tree.merges().len(), want.len(), "{what}");
+                for (i, (m, w)) in tree.merges().iter().zip(want).enumerate() {
+                    let w = floats(w);
+                    assert_eq!(
+                        (m.a, m.b, m.size),
+                        (w[0] as usize, w[1] as usize, w[3] as usize),
+                        "{what}: merge {i}"
+                    );
+                    assert_close(&[m.height], &[w[2]], 1e-9, &format!("{what}: height of merge {i}"));
+                }
+                let leaves: Vec<usize> = fit["leaves"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_u64().unwrap() as usize)
+                    .collect();
+                assert_eq!(tree.leaves(), leaves, "{what}: leaves");
+                let c = tree.cophenetic_correlation(&x).unwrap();
+                assert_close(
+                    &[c],
+                    &[fit["cophenetic_correlation"].as_f64().unwrap()],
+                    1e-9,
+                    &format!("{what}: cophenet"),
+                );
+                for cut in fit["maxclust"].as_array().unwrap() {
+                    let k = cut["k"].as_u64().unwrap() as usize;
+                    assert_eq!(
+                        tree.cut(Cut::MaxClusters(k)).unwrap(),
+                        labels(&cut["labels"]),
+                        "{what}: maxclust {k}"
+                    );
+                }
+                for cut in fit["distance"].as_array().unwrap() {
+                    let h = cut["height"].as_f64().unwrap();
+                    assert_eq!(
+                        tree.cut(Cut::Height(h)).unwrap(),
+                        labels(&cut["labels"]),
+                        "{what}: distance {h}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 35);
+    }
+}

@@ -7,10 +7,12 @@ pub mod kmeans;
 mod kmeans_filter;
 pub mod kmeans_init;
 mod kmeans_iter;
+pub mod linkage;
 
 pub use dbscan::{Dbscan, DbscanParams, DbscanValidParams, Label, RedFlag};
 pub use kmeans::{Algorithm, KMeans, KMeansParams, KMeansValidParams, Refine};
 pub use kmeans_init::Init;
+pub use linkage::{Dendrogram, LinkageParams, Method};
 
 /// Renumbers cluster labels in order of first appearance (the first row's cluster becomes 0),
 /// so outputs read top to bottom. Returns the new label of each old one (`None` for labels

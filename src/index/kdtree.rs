@@ -204,21 +204,39 @@ impl KdTree {
     /// Tree position of the row nearest to `q` (the lowest position among equals); the tree
     /// must not be empty.
     pub fn nearest(&self, q: &[f64]) -> usize {
-        let mut best = (f64::INFINITY, usize::MAX);
+        self.nearest_where(q, f64::INFINITY, |_| false, |_| true).1
+    }
+
+    /// The nearest position to `q` that `keep` accepts, within squared distance `bound`
+    /// (inclusive), as `(sq_dist, pos)`, lowest among equals; `pos` is `usize::MAX` when none
+    /// is. Nodes that `skip_node` names are not visited.
+    fn nearest_where(
+        &self,
+        q: &[f64],
+        bound: f64,
+        skip_node: impl Fn(usize) -> bool,
+        keep: impl Fn(usize) -> bool,
+    ) -> (f64, usize) {
+        let mut best = (bound, usize::MAX);
+        if self.is_empty() {
+            return best;
+        }
         let mut stack = [(0u32, 0.0f64); 64];
         let mut top = 1;
         while top > 0 {
             top -= 1;
             let (i, lb) = stack[top];
-            if lb > best.0 {
+            if lb > best.0 || skip_node(i as usize) {
                 continue;
             }
             let node = self.nodes[i as usize];
             if node.left == 0 {
                 for pos in node.start as usize..node.end as usize {
-                    let s = sq_dist(q, self.point(pos));
-                    if (s, pos) < best {
-                        best = (s, pos);
+                    if keep(pos) {
+                        let s = sq_dist(q, self.point(pos));
+                        if (s, pos) < best {
+                            best = (s, pos);
+                        }
                     }
                 }
             } else {
@@ -226,7 +244,7 @@ impl KdTree {
                 top += 2;
             }
         }
-        best.1
+        best
     }
 
     /// The `k`-th smallest squared distance from `q` to the rows (1-based, duplicates and `q`
@@ -266,6 +284,46 @@ impl KdTree {
             }
         }
         best.peek().map_or(f64::INFINITY, |v| v.0)
+    }
+}
+
+impl KdTree {
+    /// For every node, the tag all its positions share, or `u32::MAX` when they differ
+    /// (`tag` is indexed by tree position). Lets [`KdTree::nearest_other`] skip whole nodes.
+    pub fn node_tags(&self, tag: &[u32]) -> Vec<u32> {
+        let mut out = vec![u32::MAX; self.nodes.len()];
+        // Children come after their parent: a reverse walk sees them first.
+        for i in (0..self.nodes.len()).rev() {
+            let node = self.nodes[i];
+            out[i] = if node.left == 0 {
+                let t = &tag[node.start as usize..node.end as usize];
+                if t.iter().all(|&v| v == t[0]) {
+                    t[0]
+                } else {
+                    u32::MAX
+                }
+            } else if out[node.left as usize] == out[node.right as usize] {
+                out[node.left as usize]
+            } else {
+                u32::MAX
+            };
+        }
+        out
+    }
+
+    /// The position nearest to `q` among those whose tag is not `own`, as `(sq_dist, pos)`
+    /// (the lowest pair among equals), if one lies within squared distance `bound`
+    /// (inclusive). `node_tag` comes from [`KdTree::node_tags`] over the same `tag`.
+    pub fn nearest_other(
+        &self,
+        q: &[f64],
+        own: u32,
+        tag: &[u32],
+        node_tag: &[u32],
+        bound: f64,
+    ) -> Option<(f64, usize)> {
+        let best = self.nearest_where(q, bound, |i| node_tag[i] == own, |pos| tag[pos] != own);
+        (best.1 != usize::MAX).then_some(best)
     }
 }
 
