@@ -37,6 +37,7 @@ pub mod io;
 pub mod matrix;
 pub mod metric;
 pub mod prep;
+pub mod report;
 pub mod rng;
 pub mod select;
 pub mod stats;

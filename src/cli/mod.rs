@@ -4,6 +4,7 @@ mod dbscan;
 mod describe;
 mod elbow;
 mod generate;
+mod hierarchy;
 mod input;
 mod kdist;
 mod kmeans;
@@ -52,6 +53,9 @@ enum Command {
     /// The k-distance curve and the eps it suggests for DBSCAN.
     #[command(after_help = EXIT_CODES)]
     Kdist(kdist::Args),
+    /// Show how rows relate: hierarchical clustering, its dendrogram and flat cuts.
+    #[command(after_help = EXIT_CODES)]
+    Hierarchy(hierarchy::Args),
 }
 
 /// Where a subcommand reports notices (dropped rows and the like).
@@ -79,6 +83,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Elbow(args) => elbow::run(args, notices),
         Command::Dbscan(args) => dbscan::run(args, notices),
         Command::Kdist(args) => kdist::run(args, notices),
+        Command::Hierarchy(args) => hierarchy::run(args, notices),
     }
 }
 

@@ -1,0 +1,3 @@
+//! One module per kind of picture.
+
+pub mod dendrogram;
