@@ -8,7 +8,7 @@
 //!
 //!                  [--eps E] [--min-samples M] [--index auto|grid|kdtree] [--labels-out PATH]
 //!
-//!                  [--method ward|single|complete|average|weighted|centroid|median]
+//!                  [--method ward|single|complete|average|weighted|centroid|median] [--z-out PATH]
 //!
 //! WORKLOAD: km (K-Means), db (DBSCAN), hc (hierarchical; cut at 6 clusters for the check).
 //! Data: DATA_DIR/NAME.f64 (little-endian f64, row-major) and DATA_DIR/NAME.shape ("n d"),
@@ -127,6 +127,16 @@ fn main() {
                 if let Some(path) = arg(&args, "--labels-out") {
                     let bytes: Vec<u8> = labels.iter().flat_map(|&l| i64::from(l).to_le_bytes()).collect();
                     std::fs::write(path, bytes).expect("labels file");
+                }
+                if let Some(path) = arg(&args, "--z-out") {
+                    // scipy's Z as little-endian f64, four per merge.
+                    let bytes: Vec<u8> = tree
+                        .merges()
+                        .iter()
+                        .flat_map(|m| [m.a as f64, m.b as f64, m.height, m.size as f64])
+                        .flat_map(f64::to_le_bytes)
+                        .collect();
+                    std::fs::write(path, bytes).expect("Z file");
                 }
                 let mut sizes = vec![0usize; 6];
                 labels.iter().for_each(|&l| sizes[l as usize] += 1);

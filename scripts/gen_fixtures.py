@@ -285,6 +285,9 @@ def hierarchy_fixture():
                 "method": m,
                 "Z": z.tolist(),
                 "leaves": [int(v) for v in dendrogram(z, no_plot=True)["leaves"]],
+                "leaves_lastp": {str(p): [int(v) for v in dendrogram(z, truncate_mode="lastp", p=p,
+                                                                      no_plot=True)["leaves"]]
+                                 for p in (3, 12, 30) if p < len(x)},
                 "cophenetic_correlation": float(cophenet(z, y)[0]),
                 "maxclust": [{"k": k, "labels": fcluster(z, k, criterion="maxclust").tolist()} for k in ks],
                 "distance": [{"height": h, "labels": fcluster(z, h, criterion="distance").tolist()}
@@ -295,6 +298,7 @@ def hierarchy_fixture():
     write_json("hierarchy.json", {
         "provenance": provenance({"what": "Z = scipy.cluster.hierarchy.linkage(x, method) (euclidean); "
                                           "leaves = dendrogram(Z, no_plot=True)['leaves']; "
+                                          "leaves_lastp[p] = dendrogram(Z, truncate_mode='lastp', p=p, no_plot=True)['leaves']; "
                                           "cophenet(Z, pdist(x))[0]; fcluster(Z, k, 'maxclust'); "
                                           "fcluster(Z, h, 'distance') at 0.3, 0.5, 0.7 x the largest height"}),
         "cases": cases,

@@ -284,6 +284,7 @@ mod dbscan {
 mod hierarchy {
     use super::*;
     use telecluster::cluster::linkage::{Cut, LinkageParams, Method};
+    use telecluster::report::plot::dendrogram::{visible_leaves, Truncate};
 
     fn cases() -> Vec<Value> {
         load_json("hierarchy.json")["cases"].as_array().unwrap().clone()
@@ -301,6 +302,7 @@ mod hierarchy {
     #[test]
     fn linkage_cuts_leaves_and_cophenet_equal_scipy() {
         let mut checked = 0;
+        let mut lastp = 0;
         for case in cases() {
             let name = case["name"].as_str().unwrap();
             let x = matrix(&case["x"]);
@@ -326,6 +328,17 @@ mod hierarchy {
                     .map(|v| v.as_u64().unwrap() as usize)
                     .collect();
                 assert_eq!(tree.leaves(), leaves, "{what}: leaves");
+                for (p, want) in fit["leaves_lastp"].as_object().unwrap() {
+                    let want: Vec<usize> = want
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|v| v.as_u64().unwrap() as usize)
+                        .collect();
+                    let got = visible_leaves(&tree, Truncate::LastP(p.parse().unwrap()));
+                    assert_eq!(got, want, "{what}: leaves of the lastp:{p} dendrogram");
+                    lastp += 1;
+                }
                 let c = tree.cophenetic_correlation(&x).unwrap();
                 assert_close(
                     &[c],
@@ -353,5 +366,6 @@ mod hierarchy {
             }
         }
         assert_eq!(checked, 35);
+        assert_eq!(lastp, 7 * (1 + 2 + 3 + 3 + 3));
     }
 }

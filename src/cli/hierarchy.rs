@@ -323,8 +323,8 @@ fn write_text(s: &Summary, w: &mut dyn Write) -> std::io::Result<()> {
         .chain(std::iter::once("members".to_string()))
         .collect::<Vec<_>>()];
     for c in &cut.clusters {
-        let mut shown: Vec<&str> = c.members.iter().take(5).map(String::as_str).collect();
-        if c.members.len() > 5 {
+        let mut shown: Vec<&str> = c.members.iter().take(3).map(String::as_str).collect();
+        if c.members.len() > 3 {
             shown.push("...");
         }
         rows.push(
