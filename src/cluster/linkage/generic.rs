@@ -28,8 +28,9 @@ pub(super) trait Clusters {
         (0..self.len() - 1).map(|x| self.find_min(x)).collect()
     }
     /// Merges x into y (x < y) at distance `s`, then reports every live z < y other than x
-    /// with its distance to the new cluster.
-    fn merge(&mut self, x: usize, y: usize, s: f64, report: &mut dyn FnMut(usize, f64));
+    /// with its distance to the new cluster (dropped slots may be reported too, with an
+    /// infinite distance).
+    fn merge(&mut self, x: usize, y: usize, s: f64, report: impl FnMut(usize, f64));
     /// The merge height scipy reports for distance `s`.
     fn height(&self, s: f64) -> f64;
 }
@@ -56,7 +57,7 @@ pub(super) fn run<C: Clusters>(c: &mut C) -> Vec<RawMerge> {
         }
         heap.remove_min();
         // x's admirers now guess y; y's new distances may undercut lower bounds.
-        c.merge(x, y, s, &mut |z, v| {
+        c.merge(x, y, s, |z, v| {
             if z < x && neighbor[z] == x {
                 neighbor[z] = y;
             }
@@ -79,54 +80,121 @@ pub(super) fn run<C: Clusters>(c: &mut C) -> Vec<RawMerge> {
     merges
 }
 
+/// Slots per block of a bulk distance computation.
+const BLOCK: usize = 256;
+
 /// Cluster centres (centroids or medians) and sizes; distances are squared Euclidean.
+///
+/// The centres are stored one feature per column (`cols[f * n + i]`) so that distances from one
+/// centre to a run of slots vectorise; a dropped slot's centre is set to infinity, so it is
+/// never nearest and the scans need no test for it.
 struct Centres {
+    n: usize,
     d: usize,
     median: bool,
-    centre: Vec<f64>,
+    cols: Vec<f64>,
     size: Vec<usize>,
+}
+
+impl Centres {
+    fn centre(&self, i: usize) -> Vec<f64> {
+        (0..self.d).map(|f| self.cols[f * self.n + i]).collect()
+    }
+
+    /// Squared distances from `q` to slots `lo..lo + out.len()`, summed over features in order
+    /// (the same arithmetic as [`sq_dist`]).
+    fn dists(&self, q: &[f64], lo: usize, out: &mut [f64]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, as just checked (FMA stays off: same rounding).
+            return unsafe { self.dists_avx2(q, lo, out) };
+        }
+        self.dists_lanes(q, lo, out);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn dists_avx2(&self, q: &[f64], lo: usize, out: &mut [f64]) {
+        self.dists_lanes(q, lo, out);
+    }
+
+    #[inline(always)]
+    fn dists_lanes(&self, q: &[f64], lo: usize, out: &mut [f64]) {
+        out.fill(0.0);
+        for (f, &qf) in q.iter().enumerate() {
+            let col = &self.cols[f * self.n + lo..f * self.n + lo + out.len()];
+            for (o, &c) in out.iter_mut().zip(col) {
+                let t = c - qf;
+                *o += t * t;
+            }
+        }
+    }
 }
 
 impl Clusters for Centres {
     fn len(&self) -> usize {
-        self.size.len()
+        self.n
     }
 
     fn dist(&self, a: usize, b: usize) -> f64 {
-        let d = self.d;
-        sq_dist(&self.centre[a * d..(a + 1) * d], &self.centre[b * d..(b + 1) * d])
+        sq_dist(&self.centre(a), &self.centre(b))
     }
 
     fn find_min(&self, x: usize) -> (usize, f64) {
+        let q = self.centre(x);
         let mut best = (usize::MAX, f64::INFINITY);
-        for (j, &nj) in self.size.iter().enumerate().skip(x + 1) {
-            if nj > 0 {
-                let s = self.dist(x, j);
-                if s < best.1 {
-                    best = (j, s);
+        let mut buf = [0.0; BLOCK];
+        let mut lo = x + 1;
+        while lo < self.n {
+            let out = &mut buf[..BLOCK.min(self.n - lo)];
+            self.dists(&q, lo, out);
+            // The block's minimum over four lanes (vectorises), then its first slot.
+            let mut lanes = [f64::INFINITY; 4];
+            let mut quads = out.chunks_exact(4);
+            for c in &mut quads {
+                for l in 0..4 {
+                    lanes[l] = if c[l] < lanes[l] { c[l] } else { lanes[l] };
                 }
             }
+            let m = quads
+                .remainder()
+                .iter()
+                .chain(&lanes)
+                .fold(f64::INFINITY, |m, &v| if v < m { v } else { m });
+            if m < best.1 {
+                let j = out.iter().position(|&v| v == m).expect("the minimum is in the block");
+                best = (lo + j, m);
+            }
+            lo += out.len();
         }
         best
     }
 
-    fn merge(&mut self, x: usize, y: usize, _s: f64, report: &mut dyn FnMut(usize, f64)) {
-        let d = self.d;
+    fn merge(&mut self, x: usize, y: usize, _s: f64, mut report: impl FnMut(usize, f64)) {
+        let n = self.n;
         let (nx, ny) = (self.size[x], self.size[y]);
-        for f in 0..d {
-            let (a, b) = (self.centre[x * d + f], self.centre[y * d + f]);
-            self.centre[y * d + f] = if self.median {
+        for f in 0..self.d {
+            let (a, b) = (self.cols[f * n + x], self.cols[f * n + y]);
+            self.cols[f * n + y] = if self.median {
                 0.5 * (a + b)
             } else {
                 (nx as f64 * a + ny as f64 * b) / (nx + ny) as f64
             };
+            self.cols[f * n + x] = f64::INFINITY;
         }
         self.size[x] = 0;
         self.size[y] = nx + ny;
-        for z in 0..y {
-            if self.size[z] > 0 {
-                report(z, self.dist(z, y));
+        let q = self.centre(y);
+        let mut buf = [0.0; BLOCK];
+        let mut lo = 0;
+        while lo < y {
+            let out = &mut buf[..BLOCK.min(y - lo)];
+            self.dists(&q, lo, out);
+            // Dropped slots report an infinite distance, which changes nothing: no test needed.
+            for (j, &v) in out.iter().enumerate() {
+                report(lo + j, v);
             }
+            lo += out.len();
         }
     }
 
@@ -138,10 +206,17 @@ impl Clusters for Centres {
 /// Centroid or median linkage merges (slots, heights), in merge order.
 pub(super) fn linkage(data: &[f64], d: usize, method: Method) -> Vec<RawMerge> {
     let n = data.len() / d;
+    let mut cols = vec![0.0; n * d];
+    for (i, row) in data.chunks_exact(d).enumerate() {
+        for (f, &v) in row.iter().enumerate() {
+            cols[f * n + i] = v;
+        }
+    }
     run(&mut Centres {
+        n,
         d,
         median: method == Method::Median,
-        centre: data.to_vec(),
+        cols,
         size: vec![1; n],
     })
 }

@@ -124,7 +124,7 @@ impl Clusters for Condensed {
 
     /// One pass over the other live clusters: their distance to the new cluster, written where
     /// (z, y) was.
-    fn merge(&mut self, x: usize, y: usize, s: f64, report: &mut dyn FnMut(usize, f64)) {
+    fn merge(&mut self, x: usize, y: usize, s: f64, mut report: impl FnMut(usize, f64)) {
         let n = self.n;
         let (nx, ny) = (self.size[x], self.size[y]);
         self.size[x] = 0.0;
