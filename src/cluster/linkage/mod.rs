@@ -234,7 +234,23 @@ impl LinkageValidParams {
     }
 }
 
-/// 75 % of the machine's RAM (from `/proc/meminfo`; 4 GiB when it cannot be read).
+/// scipy's `linkage(x, method)` with the default memory limit: a shorthand for
+/// `LinkageParams::new(method).check()?.fit(x)`.
+///
+/// # Errors
+/// As [`LinkageValidParams::fit`].
+///
+/// ```
+/// use telecluster::cluster::linkage::{linkage, Method};
+/// use telecluster::Matrix;
+/// let x = Matrix::from_rows(&[[0.0], [1.0], [10.0]]).unwrap();
+/// assert_eq!(linkage(&x, Method::Complete).unwrap().merges()[1].height, 10.0);
+/// ```
+pub fn linkage(x: &Matrix, method: Method) -> Result<Dendrogram> {
+    LinkageParams::new(method).check()?.fit(x)
+}
+
+/// 75 % of the machine's RAM (from `/proc/meminfo`; 12 GiB when it cannot be read).
 pub fn default_memory_limit() -> u64 {
     let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| {
         s.lines()
