@@ -58,6 +58,24 @@ fn lerp(a: f64, b: f64, t: f64) -> f64 {
     }
 }
 
+/// Median and median absolute deviation (unscaled) of `v`, sorting it in place; NaN for no
+/// values.
+///
+/// ```
+/// let mut v = [1.0, 9.0, 2.0, 3.0, 4.0];
+/// assert_eq!(telecluster::stats::median_and_mad(&mut v), (3.0, 1.0));
+/// ```
+pub fn median_and_mad(v: &mut [f64]) -> (f64, f64) {
+    if v.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    v.sort_by(f64::total_cmp);
+    let med = quantile_sorted(v, 0.5);
+    let mut dev: Vec<f64> = v.iter().map(|x| (x - med).abs()).collect();
+    dev.sort_by(f64::total_cmp);
+    (med, quantile_sorted(&dev, 0.5))
+}
+
 /// Sorts a copy of `values` (total order; callers pass finite values).
 pub fn sorted(values: impl IntoIterator<Item = f64>) -> Vec<f64> {
     let mut v: Vec<f64> = values.into_iter().collect();

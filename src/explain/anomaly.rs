@@ -21,7 +21,7 @@ use crate::cluster::dbscan::{Dbscan, Label};
 use crate::index::kdtree::KdTree;
 use crate::matrix::Matrix;
 use crate::select::kdist::k_distances;
-use crate::stats::quantile_sorted;
+use crate::stats::{median_and_mad, quantile_sorted};
 
 /// Robust z-score from which a feature counts as a reason.
 pub const REASON_Z: f64 = 3.0;
@@ -185,17 +185,6 @@ fn ratio(a: f64, b: f64) -> f64 {
     } else {
         f64::INFINITY
     }
-}
-
-fn median_and_mad(v: &mut [f64]) -> (f64, f64) {
-    if v.is_empty() {
-        return (f64::NAN, f64::NAN);
-    }
-    v.sort_by(f64::total_cmp);
-    let med = quantile_sorted(v, 0.5);
-    let mut dev: Vec<f64> = v.iter().map(|x| (x - med).abs()).collect();
-    dev.sort_by(f64::total_cmp);
-    (med, quantile_sorted(&dev, 0.5))
 }
 
 fn reasons(row: &[f64], medians: &[f64], mads: &[f64], features: &[String]) -> Vec<Reason> {

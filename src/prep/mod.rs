@@ -3,6 +3,7 @@
 //! A fitted [`Prep`] is reversible, so anything computed in the scaled space (centroids,
 //! medians) is reported back in the telemetry's own units.
 
+pub mod pca;
 mod scale;
 
 pub use scale::{Scaler, Scaling};
