@@ -84,6 +84,38 @@ pub fn parse_bytes(text: &str) -> Option<u64> {
     (total.is_finite() && total >= 0.0 && total < u64::MAX as f64).then_some(total as u64)
 }
 
+/// An axis title for a column, its unit read from the name's suffix:
+/// `latency_ms` → `latency (ms)`, `error_rate_pct` → `error rate (%)`.
+///
+/// ```
+/// use telecluster::format::axis_label;
+/// assert_eq!(axis_label("latency_ms"), "latency (ms)");
+/// assert_eq!(axis_label("error_rate_pct"), "error rate (%)");
+/// assert_eq!(axis_label("cpu"), "cpu");
+/// ```
+pub fn axis_label(column: &str) -> String {
+    const UNITS: [(&str, &str); 10] = [
+        ("_ms", "ms"),
+        ("_us", "µs"),
+        ("_seconds", "s"),
+        ("_secs", "s"),
+        ("_s", "s"),
+        ("_pct", "%"),
+        ("_percent", "%"),
+        ("_bytes", "bytes"),
+        ("_mb", "MB"),
+        ("_rps", "requests/s"),
+    ];
+    for (suffix, unit) in UNITS {
+        if let Some(base) = column.strip_suffix(suffix) {
+            if !base.is_empty() {
+                return format!("{} ({unit})", base.replace('_', " "));
+            }
+        }
+    }
+    column.to_string()
+}
+
 fn trim_zeros(s: &str) -> &str {
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.')

@@ -27,6 +27,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod analysis;
 pub mod cluster;
 pub mod data;
 pub mod error;

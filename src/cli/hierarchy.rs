@@ -82,7 +82,7 @@ pub struct Args {
     json: bool,
 }
 
-fn parse_method(s: &str) -> Result<Method, String> {
+pub fn parse_method(s: &str) -> Result<Method, String> {
     Method::from_str(s).map_err(|_| {
         format!(
             "expected one of {}, got {s:?}",

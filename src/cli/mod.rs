@@ -1,6 +1,7 @@
 //! Command-line interface: one module per subcommand, each with its `Args` and `run`.
 
 mod dbscan;
+mod demo;
 mod describe;
 mod elbow;
 mod generate;
@@ -8,6 +9,7 @@ mod hierarchy;
 mod input;
 mod kdist;
 mod kmeans;
+mod report;
 
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -56,6 +58,12 @@ enum Command {
     /// Show how rows relate: hierarchical clustering, its dendrogram and flat cuts.
     #[command(after_help = EXIT_CODES)]
     Hierarchy(hierarchy::Args),
+    /// The whole analysis as one self-contained HTML report with every picture.
+    #[command(after_help = EXIT_CODES)]
+    Report(report::Args),
+    /// Generate the seed telemetry and write its report, pictures and data to a directory.
+    #[command(after_help = EXIT_CODES)]
+    Demo(demo::Args),
 }
 
 /// Where a subcommand reports notices (dropped rows and the like).
@@ -84,6 +92,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dbscan(args) => dbscan::run(args, notices),
         Command::Kdist(args) => kdist::run(args, notices),
         Command::Hierarchy(args) => hierarchy::run(args, notices),
+        Command::Report(args) => report::run(args, notices),
+        Command::Demo(args) => demo::run(args, notices),
     }
 }
 

@@ -68,6 +68,26 @@ impl Anchor {
     }
 }
 
+/// Point marker shapes: one per cluster, so groups stay apart in grey-scale too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// A disc.
+    Circle,
+    /// A square.
+    Square,
+    /// An upward triangle.
+    Triangle,
+    /// A diamond.
+    Diamond,
+    /// An ×, for centroids and noise.
+    Cross,
+}
+
+/// The marker of cluster `i`: shapes cycle independently of the colours.
+pub fn shape_of(i: usize) -> Shape {
+    [Shape::Circle, Shape::Square, Shape::Triangle, Shape::Diamond][i % 4]
+}
+
 /// An SVG document being written.
 pub struct Svg {
     out: String,
@@ -157,6 +177,93 @@ impl Svg {
             let _ = write!(self.out, "<title>{}</title>", escape(t));
         }
         let _ = writeln!(self.out, "{}</text>", escape(text));
+    }
+
+    /// A point marker of `shape` centred at `(x, y)`, `r` pixels in radius.
+    #[allow(clippy::too_many_arguments)]
+    pub fn marker(
+        &mut self,
+        shape: Shape,
+        (x, y): (f64, f64),
+        r: f64,
+        fill: &str,
+        stroke: &str,
+        stroke_width: f64,
+        title: Option<&str>,
+    ) {
+        let pts: Vec<(f64, f64)> = match shape {
+            Shape::Circle => {
+                let _ = write!(
+                    self.out,
+                    "<circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{}\"",
+                    num(x),
+                    num(y),
+                    num(r),
+                    num(stroke_width)
+                );
+                match title {
+                    Some(t) => {
+                        let _ = writeln!(self.out, "><title>{}</title></circle>", escape(t));
+                    }
+                    None => self.out.push_str("/>\n"),
+                }
+                return;
+            }
+            Shape::Square => vec![(x - r, y - r), (x + r, y - r), (x + r, y + r), (x - r, y + r)],
+            Shape::Triangle => vec![(x, y - 1.2 * r), (x + 1.1 * r, y + 0.8 * r), (x - 1.1 * r, y + 0.8 * r)],
+            Shape::Diamond => vec![(x, y - 1.3 * r), (x + 1.3 * r, y), (x, y + 1.3 * r), (x - 1.3 * r, y)],
+            Shape::Cross => {
+                let d = format!(
+                    "M{} {}L{} {}M{} {}L{} {}",
+                    num(x - r),
+                    num(y - r),
+                    num(x + r),
+                    num(y + r),
+                    num(x - r),
+                    num(y + r),
+                    num(x + r),
+                    num(y - r)
+                );
+                let _ = write!(
+                    self.out,
+                    "<path d=\"{d}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{}\"",
+                    num(stroke_width)
+                );
+                match title {
+                    Some(t) => {
+                        let _ = writeln!(self.out, "><title>{}</title></path>", escape(t));
+                    }
+                    None => self.out.push_str("/>\n"),
+                }
+                return;
+            }
+        };
+        let p: Vec<String> = pts.iter().map(|&(a, b)| format!("{},{}", num(a), num(b))).collect();
+        let _ = write!(
+            self.out,
+            "<polygon points=\"{}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{}\"",
+            p.join(" "),
+            num(stroke_width)
+        );
+        match title {
+            Some(t) => {
+                let _ = writeln!(self.out, "><title>{}</title></polygon>", escape(t));
+            }
+            None => self.out.push_str("/>\n"),
+        }
+    }
+
+    /// A dashed straight line.
+    pub fn dashed(&mut self, (x1, y1): (f64, f64), (x2, y2): (f64, f64), stroke: &str, width: f64) {
+        let _ = writeln!(
+            self.out,
+            "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{stroke}\" stroke-width=\"{}\" stroke-dasharray=\"5 4\"/>",
+            num(x1),
+            num(y1),
+            num(x2),
+            num(y2),
+            num(width)
+        );
     }
 
     fn close_with_title(&mut self, title: Option<&str>) {

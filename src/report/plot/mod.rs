@@ -1,3 +1,6 @@
 //! One module per kind of picture.
 
+pub mod curve;
 pub mod dendrogram;
+pub mod frame;
+pub mod scatter;

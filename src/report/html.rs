@@ -1,0 +1,285 @@
+//! The report as one self-contained HTML page: inline SVG and CSS, no script, no network.
+//! Every string from the data is escaped.
+
+use std::fmt::Write;
+
+use crate::analysis::Analysis;
+use crate::explain::profile::Profile;
+use crate::format::human;
+use crate::report::svg::escape;
+use crate::report::Pictures;
+
+const STYLE: &str = "\
+body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;margin:0 auto;max-width:1100px;padding:0 24px 48px;color:#111}\
+h1{margin:24px 0 4px}h2{border-bottom:2px solid #0072B2;padding-bottom:4px;margin-top:40px}\
+.src{color:#444;margin:0 0 12px}table{border-collapse:collapse;margin:12px 0;font-size:14px}\
+th,td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:left;vertical-align:top}\
+td.num{text-align:right;font-variant-numeric:tabular-nums}th{background:#f2f2f2}\
+figure{margin:16px 0}figcaption{color:#444;font-size:13px;margin-top:4px}\
+.name{font-weight:bold}.flag{color:#C0392B}svg{max-width:100%;height:auto}";
+
+/// The report page.
+pub fn html(a: &Analysis, pics: &Pictures) -> String {
+    let mut o = String::new();
+    let src = escape(&a.source);
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>telecluster report: {src}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+    );
+    let _ = writeln!(
+        o,
+        "<header><h1>telecluster report</h1><p class=\"src\">{src}: {} rows, features {}</p></header>",
+        a.rows,
+        escape(&a.features.join(", "))
+    );
+    summary(&mut o, a);
+    figure(&mut o, "data", "The telemetry", &pics.raw, "Every row, as read.");
+    kmeans(&mut o, a, pics);
+    dbscan(&mut o, a, pics);
+    hierarchy(&mut o, a, pics);
+    parameters(&mut o, a);
+    o.push_str("</body>\n</html>\n");
+    o
+}
+
+fn figure(o: &mut String, id: &str, heading: &str, svg: &str, caption: &str) {
+    let _ = writeln!(
+        o,
+        "<section id=\"{id}\"><h2>{}</h2>\n<figure class=\"plot\" data-plot=\"{id}\">\n{svg}<figcaption>{}</figcaption></figure>\n</section>",
+        escape(heading),
+        escape(caption)
+    );
+}
+
+fn plot(o: &mut String, name: &str, svg: &str, caption: &str) {
+    let _ = writeln!(
+        o,
+        "<figure class=\"plot\" data-plot=\"{name}\">\n{svg}<figcaption>{}</figcaption></figure>",
+        escape(caption)
+    );
+}
+
+fn summary(o: &mut String, a: &Analysis) {
+    let km = &a.kmeans;
+    let db = &a.dbscan;
+    let _ = writeln!(o, "<section id=\"summary\"><h2>Summary</h2>");
+    let names: Vec<String> = km
+        .profiles
+        .iter()
+        .map(|p| format!("<span class=\"name\">{}</span>", escape(&p.name)))
+        .collect();
+    let _ = writeln!(
+        o,
+        "<p>{} rows behave in <b>{} groups</b>: {}. DBSCAN finds <b class=\"flag\">{} anomalies</b>, rows that fit no group: the alert candidates, ranked below.</p>",
+        a.rows,
+        km.k,
+        names.join(", "),
+        db.n_noise
+    );
+    let medians = |p: &Profile| p.traits.iter().map(|t| t.median).collect();
+    group_table(o, "groups", "median", &a.features, &km.profiles, medians, true);
+    let _ = writeln!(o, "<h3>Anomalies, highest score first</h3>");
+    anomalies(o, a);
+    let _ = writeln!(o, "</section>");
+}
+
+/// One row per group: number, name, size, a value per feature and, with `notes`, what stands
+/// out.
+fn group_table(
+    o: &mut String,
+    class: &str,
+    prefix: &str,
+    features: &[String],
+    profiles: &[Profile],
+    values: impl Fn(&Profile) -> Vec<f64>,
+    notes: bool,
+) {
+    let _ = write!(
+        o,
+        "<table class=\"{class}\"><thead><tr><th>group</th><th>name</th><th>rows</th>"
+    );
+    for f in features {
+        let _ = write!(o, "<th>{prefix} {}</th>", escape(f));
+    }
+    if notes {
+        let _ = write!(o, "<th>what stands out</th>");
+    }
+    let _ = writeln!(o, "</tr></thead><tbody>");
+    for p in profiles {
+        let _ = write!(
+            o,
+            "<tr><td class=\"num\">{}</td><td class=\"name\">{}</td><td class=\"num\">{}</td>",
+            p.cluster,
+            escape(&p.name),
+            p.size
+        );
+        for v in values(p) {
+            let _ = write!(o, "<td class=\"num\">{}</td>", human(v));
+        }
+        if notes {
+            let text = if p.notes.is_empty() {
+                "every feature near the fleet's median".to_string()
+            } else {
+                p.notes.join(", ")
+            };
+            let _ = write!(o, "<td>{}</td>", escape(&text));
+        }
+        let _ = writeln!(o, "</tr>");
+    }
+    let _ = writeln!(o, "</tbody></table>");
+}
+
+fn anomalies(o: &mut String, a: &Analysis) {
+    if a.dbscan.anomalies.is_empty() {
+        let _ = writeln!(o, "<p>No row lies apart from every group.</p>");
+        return;
+    }
+    let _ = write!(
+        o,
+        "<table class=\"anomalies\"><thead><tr><th>#</th><th>id</th><th>score</th>"
+    );
+    for f in &a.features {
+        let _ = write!(o, "<th>{}</th>", escape(f));
+    }
+    let _ = writeln!(o, "<th>why</th></tr></thead><tbody>");
+    for (i, an) in a.dbscan.anomalies.iter().enumerate() {
+        let _ = write!(
+            o,
+            "<tr class=\"anomaly\"><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{:.2}</td>",
+            i + 1,
+            escape(&an.id),
+            an.score
+        );
+        for v in &an.values {
+            let _ = write!(o, "<td class=\"num\">{}</td>", human(*v));
+        }
+        let _ = writeln!(o, "<td>{}</td></tr>", escape(&an.reasons.join("; ")));
+    }
+    let _ = writeln!(o, "</tbody></table>");
+}
+
+fn kmeans(o: &mut String, a: &Analysis, pics: &Pictures) {
+    let km = &a.kmeans;
+    let _ = writeln!(o, "<section id=\"kmeans\"><h2>K-Means: {} groups</h2>", km.k);
+    let _ = writeln!(
+        o,
+        "<p>k = {} ({}), inertia {} in scaled units.</p>",
+        km.k,
+        escape(&km.chosen_by),
+        human(km.inertia)
+    );
+    if let Some(svg) = &pics.elbow {
+        plot(
+            o,
+            "elbow",
+            svg,
+            "Inertia and mean silhouette for each k; the knee and the chosen k are marked.",
+        );
+    }
+    plot(
+        o,
+        "kmeans",
+        &pics.kmeans,
+        "Rows coloured and shaped by group; crosses are the centroids, in original units.",
+    );
+    let centroid = |p: &Profile| km.centroids[p.cluster as usize].clone();
+    group_table(o, "centroids", "centroid", &a.features, &km.profiles, centroid, false);
+    let _ = writeln!(o, "</section>");
+}
+
+fn dbscan(o: &mut String, a: &Analysis, pics: &Pictures) {
+    let db = &a.dbscan;
+    let _ = writeln!(
+        o,
+        "<section id=\"dbscan\"><h2>DBSCAN: {} groups, {} anomalies</h2>",
+        db.n_clusters, db.n_noise
+    );
+    let _ = writeln!(
+        o,
+        "<p>eps {} (scaled units, {}), min_samples {}.</p>",
+        human(db.eps),
+        escape(&db.eps_chosen_by),
+        db.min_samples
+    );
+    for w in &db.warnings {
+        let _ = writeln!(o, "<p class=\"flag\">{}</p>", escape(w));
+    }
+    plot(
+        o,
+        "kdist",
+        &pics.kdist,
+        "Each row's distance to its k-th nearest neighbour, sorted; eps is taken at the knee.",
+    );
+    plot(
+        o,
+        "dbscan",
+        &pics.dbscan,
+        "Groups found by density; crosses are anomalies, the highest-scoring named.",
+    );
+    let medians = |p: &Profile| p.traits.iter().map(|t| t.median).collect();
+    group_table(o, "dbscan-groups", "median", &a.features, &db.profiles, medians, false);
+    let _ = writeln!(o, "</section>");
+}
+
+fn hierarchy(o: &mut String, a: &Analysis, pics: &Pictures) {
+    let h = &a.hierarchy;
+    let rows = h.sample.as_ref().map_or(a.rows, Vec::len);
+    let sampled = if h.sample.is_some() {
+        format!(" (a seeded sample of {rows} of {})", a.rows)
+    } else {
+        String::new()
+    };
+    let coph = h
+        .cophenetic_correlation
+        .map_or("undefined".to_string(), |c| format!("{c:.4}"));
+    let _ = writeln!(o, "<section id=\"hierarchy\"><h2>Hierarchy: {} linkage</h2>", h.method);
+    let _ = writeln!(
+        o,
+        "<p>{rows} rows{sampled}; cophenetic correlation {coph}. Cut into {} clusters: sizes {}.</p>",
+        h.cut_k,
+        cut_sizes(&h.cut)
+    );
+    plot(
+        o,
+        "dendrogram",
+        &pics.dendrogram,
+        "How rows relate: the height of a merge is the distance between the groups it joins.",
+    );
+    let _ = writeln!(o, "</section>");
+}
+
+fn cut_sizes(cut: &[u32]) -> String {
+    let k = cut.iter().max().map_or(0, |&m| m as usize + 1);
+    let mut sizes = vec![0usize; k];
+    cut.iter().for_each(|&c| sizes[c as usize] += 1);
+    sizes.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
+}
+
+fn parameters(o: &mut String, a: &Analysis) {
+    let p = &a.params;
+    let rows: Vec<(&str, String)> = vec![
+        ("telecluster", a.version.clone()),
+        ("scaling", p.scaling.as_str().to_string()),
+        ("seed", p.seed.to_string()),
+        (
+            "K-Means k",
+            p.k.map_or(format!("auto (1..{})", p.k_max), |k| k.to_string()),
+        ),
+        ("K-Means n_init", p.n_init.to_string()),
+        ("DBSCAN eps", p.eps.map_or("auto (k-distance knee)".into(), human)),
+        ("DBSCAN min_samples", a.dbscan.min_samples.to_string()),
+        ("hierarchy method", p.method.to_string()),
+        ("hierarchy rows at most", p.hierarchy_rows.to_string()),
+        ("picture axes", format!("{} × {}", a.view.x_label, a.view.y_label)),
+    ];
+    let _ = writeln!(
+        o,
+        "<section id=\"parameters\"><h2>Parameters and versions</h2><table><tbody>"
+    );
+    for (k, v) in rows {
+        let _ = writeln!(o, "<tr><th>{}</th><td>{}</td></tr>", escape(k), escape(&v));
+    }
+    let _ = writeln!(o, "</tbody></table></section>");
+}
