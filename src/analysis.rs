@@ -305,7 +305,13 @@ pub fn analyse(table: &Table, p: &AnalysisParams, mut progress: impl FnMut(&str)
         tree,
     };
 
-    let view = view(table, x, &z, &prep, &kmeans, p.axes.as_ref())?;
+    let view = plane(
+        table,
+        &z,
+        &prep,
+        &Matrix::from_rows(&kmeans.centroids)?,
+        p.axes.as_ref(),
+    )?;
     Ok(Analysis {
         source: table.source().to_string(),
         rows: n,
@@ -321,16 +327,20 @@ pub fn analyse(table: &Table, p: &AnalysisParams, mut progress: impl FnMut(&str)
     })
 }
 
-/// The coordinates of the scatter plots: two features in original units, or the first two
-/// principal components of the scaled features.
-fn view(
+/// The coordinates of a scatter plot: two features in original units (the named ones, or the
+/// only two), or else the first two principal components of the scaled features `z`.
+/// `centroids` (original units, possibly no rows) are mapped to the same plane.
+///
+/// # Errors
+/// [`Error::UnknownColumn`] for an axis that names no feature.
+pub fn plane(
     table: &Table,
-    x: &Matrix,
     z: &Matrix,
     prep: &Prep,
-    km: &KMeansPart,
+    centroids: &Matrix,
     axes: Option<&(String, String)>,
 ) -> Result<View> {
+    let x = table.x();
     use crate::format::axis_label;
     let pick = |name: &str| {
         table.feature_index(name).ok_or_else(|| Error::UnknownColumn {
@@ -339,14 +349,13 @@ fn view(
             available: table.features().to_vec(),
         })
     };
-    let centroids = Matrix::from_rows(&km.centroids)?;
     let (a, b) = match axes {
         Some((a, b)) => (pick(a)?, pick(b)?),
         None if x.n_cols() <= 2 => (0, 1.min(x.n_cols() - 1)),
         None => {
             let pca = Pca::fit(z, 2);
             let points = pca.transform(z);
-            let cz = prep.transform(&centroids)?;
+            let cz = prep.transform(centroids)?;
             return Ok(View {
                 x_label: format!(
                     "principal component 1 ({:.0}% of the variance)",
@@ -362,16 +371,13 @@ fn view(
             });
         }
     };
-    let two = |m: &Matrix| {
-        let rows: Vec<[f64; 2]> = m.rows().map(|r| [r[a], r[b]]).collect();
-        Matrix::from_rows(&rows)
-    };
+    let two = |m: &Matrix| Matrix::new(m.rows().flat_map(|r| [r[a], r[b]]).collect(), m.n_rows(), 2);
     let names = table.features();
     Ok(View {
         x_label: axis_label(&names[a]),
         y_label: axis_label(&names[b]),
         principal_components: false,
         points: two(x)?,
-        centroids: two(&centroids)?,
+        centroids: two(centroids)?,
     })
 }

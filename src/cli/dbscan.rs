@@ -9,14 +9,19 @@ use serde::Serialize;
 use telecluster::cluster::dbscan::{estimate_work, Index};
 use telecluster::cluster::{Dbscan, DbscanParams};
 use telecluster::explain::anomaly::{explain, Explanation};
+use telecluster::explain::profile::profiles;
 use telecluster::format::human;
 use telecluster::io::csv::write_table;
+use telecluster::prep::Prep;
 use telecluster::prep::Scaling;
+use telecluster::report::plot::scatter::{scatter_svg, ScatterPlot};
+use telecluster::report::CALLOUTS;
 use telecluster::select::kdist::{curve, KDistance, MAX_CURVE_ROWS};
-use telecluster::{Table, TextColumn};
+use telecluster::{Matrix, Table, TextColumn};
 
 use super::input::{InputArgs, ScaleArgs};
 use super::kmeans::Named;
+use super::plot::PlotArgs;
 use super::Notices;
 
 /// Rows from which the work estimate is printed before fitting.
@@ -75,6 +80,9 @@ pub struct Args {
     /// Print a JSON summary instead of tables.
     #[arg(long)]
     json: bool,
+
+    #[command(flatten)]
+    plot: PlotArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -170,6 +178,8 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
         notices.say(format_args!("warning: {w}"));
     }
     let explanation = explain(&model, &z, table.x(), table.features());
+    args.plot
+        .write(|| draw(&table, &z, &prep, &model, &explanation, &args.plot))?;
     if let Some(path) = &args.output {
         let columns = output_columns(&model, &explanation);
         super::write_output(Some(path), |w| write_table(&table, &columns, w))?;
@@ -206,6 +216,46 @@ pub fn describe_choice(c: &KDistance) -> String {
             human(c.eps)
         ),
     }
+}
+
+/// The groups and the anomalies, the highest-scoring named.
+fn draw(
+    table: &Table,
+    z: &Matrix,
+    prep: &Prep,
+    model: &Dbscan,
+    e: &Explanation,
+    plot: &PlotArgs,
+) -> anyhow::Result<String> {
+    let groups: Vec<Option<u32>> = model.labels().iter().map(|l| l.cluster()).collect();
+    let names: Vec<String> = profiles(table.x(), &groups, model.n_clusters(), table.features())
+        .iter()
+        .map(|p| format!("{} {} ({})", p.cluster, p.name, p.size))
+        .collect();
+    let view = plot.plane(table, z, prep, &Matrix::zeros(0, z.n_cols()))?;
+    let hover: Vec<String> = (0..table.n_rows()).map(|i| table.label(i)).collect();
+    let callouts = e
+        .anomalies
+        .iter()
+        .take(CALLOUTS)
+        .map(|a| (a.row, table.label(a.row)))
+        .collect();
+    Ok(scatter_svg(&ScatterPlot {
+        title: format!(
+            "DBSCAN: {} groups, {} anomalies in {}",
+            model.n_clusters(),
+            model.n_noise(),
+            table.source()
+        ),
+        x_label: view.x_label,
+        y_label: view.y_label,
+        points: Some(&view.points),
+        groups: Some(&groups),
+        group_names: names,
+        callouts,
+        hover: Some(&hover),
+        ..ScatterPlot::default()
+    }))
 }
 
 fn output_columns(model: &Dbscan, e: &Explanation) -> Vec<TextColumn> {

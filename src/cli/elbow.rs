@@ -28,6 +28,10 @@ pub struct Args {
     /// Print JSON: {"k": [...], "inertia": [...], "silhouette": [...], "knee": K, ...}.
     #[arg(long)]
     json: bool,
+
+    /// Draw the curve (inertia and silhouette by k, the knee and the chosen k) as SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<std::path::PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -48,6 +52,10 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
     let table = args.input.load(notices)?;
     let (_, z) = args.scale.prepare(&table, Scaling::Standard)?;
     let e = sweep(&z, &ElbowParams::new(args.k_max, args.kmeans.params(1)), |_| {})?;
+    if let Some(path) = &args.plot {
+        let svg = telecluster::report::plot::curve::elbow_svg(&e, &format!("Elbow: {}", table.source()));
+        super::write_output(Some(path), |w| w.write_all(svg.as_bytes()))?;
+    }
     explain_choice(&e, notices);
     let report = Report {
         k: e.k.clone(),

@@ -34,6 +34,10 @@ pub struct Args {
     /// Print JSON: the suggested eps, the knee, quantiles and the curve (at most 500 points).
     #[arg(long)]
     json: bool,
+
+    /// Draw the curve with the suggested eps as SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<std::path::PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -56,6 +60,11 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
     let (_, z) = args.scale.prepare(&table, Scaling::Standard)?;
     let min_samples = args.min_samples.unwrap_or(2 * z.n_cols());
     let c = curve(&z, min_samples, args.max_rows, 0)?;
+    if let Some(path) = &args.plot {
+        let svg =
+            telecluster::report::plot::curve::kdist_svg(&c, c.eps, &format!("k-distance curve: {}", table.source()));
+        super::write_output(Some(path), |w| w.write_all(svg.as_bytes()))?;
+    }
     let n = c.sorted.len();
     let step = n.div_ceil(CURVE_POINTS).max(1);
     let mut points: Vec<(usize, f64)> = (0..n).step_by(step).map(|i| (i, c.sorted[i])).collect();

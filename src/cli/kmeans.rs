@@ -7,13 +7,16 @@ use std::str::FromStr;
 use clap::ValueEnum;
 use serde::Serialize;
 use telecluster::cluster::{first_appearance, Algorithm, KMeans, KMeansParams};
+use telecluster::explain::profile::profiles;
 use telecluster::format::human;
 use telecluster::io::csv::write_table;
 use telecluster::prep::{Prep, Scaling};
+use telecluster::report::plot::scatter::{scatter_svg, ScatterPlot};
 use telecluster::select::elbow::{sweep, Choice, Elbow, ElbowParams};
-use telecluster::{Table, TextColumn};
+use telecluster::{Matrix, Table, TextColumn};
 
 use super::input::{InputArgs, ScaleArgs};
+use super::plot::PlotArgs;
 use super::Notices;
 
 /// The K-Means flags `kmeans` and `elbow` share.
@@ -113,6 +116,9 @@ pub struct Args {
     /// Print a JSON summary instead of a table.
     #[arg(long)]
     json: bool,
+
+    #[command(flatten)]
+    plot: PlotArgs,
 }
 
 #[derive(Serialize)]
@@ -180,6 +186,7 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
         notices.say(format_args!("warning: {w}"));
     }
     let summary = summarize(&table, &prep, &model, elbow.as_ref())?;
+    args.plot.write(|| draw(&table, &z, &prep, &model, &args.plot))?;
     if let Some(path) = &args.output {
         let ids = relabel(&model);
         let column = TextColumn {
@@ -196,6 +203,36 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
             write_text(&summary, w)
         }
     })
+}
+
+/// The groups, shaped and coloured, with their centroids and names from their profiles.
+fn draw(table: &Table, z: &Matrix, prep: &Prep, model: &KMeans, plot: &PlotArgs) -> anyhow::Result<String> {
+    let ids = relabel(model);
+    let k = model.n_clusters();
+    let centroids = prep.inverse_transform(model.centroids())?;
+    let mut order = vec![0; k];
+    for (j, &id) in ids.iter().enumerate() {
+        order[id as usize] = j;
+    }
+    let centroids = centroids.select_rows(&order);
+    let groups: Vec<Option<u32>> = model.labels().iter().map(|&l| Some(ids[l as usize])).collect();
+    let names: Vec<String> = profiles(table.x(), &groups, k, table.features())
+        .iter()
+        .map(|p| format!("{} {} ({})", p.cluster, p.name, p.size))
+        .collect();
+    let view = plot.plane(table, z, prep, &centroids)?;
+    let hover: Vec<String> = (0..table.n_rows()).map(|i| table.label(i)).collect();
+    Ok(scatter_svg(&ScatterPlot {
+        title: format!("K-Means: {k} groups in {}", table.source()),
+        x_label: view.x_label,
+        y_label: view.y_label,
+        points: Some(&view.points),
+        groups: Some(&groups),
+        group_names: names,
+        centres: Some(&view.centroids),
+        hover: Some(&hover),
+        ..ScatterPlot::default()
+    }))
 }
 
 /// Old label -> id by first appearance (every cluster of a fitted model has rows, except with

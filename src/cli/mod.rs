@@ -9,6 +9,7 @@ mod hierarchy;
 mod input;
 mod kdist;
 mod kmeans;
+mod plot;
 mod report;
 
 use std::io::{self, BufWriter, Write};
