@@ -1183,3 +1183,20 @@ mod plots {
         assert!(!wd.path("x.svg").exists());
     }
 }
+
+#[test]
+fn no_progress_bar_when_standard_error_is_not_a_terminal() {
+    let wd = Workdir::new();
+    let t = fixture("telemetry_seed42.csv");
+    for args in [
+        vec!["elbow", t.to_str().unwrap()],
+        vec!["report", t.to_str().unwrap(), "-o", "r.html"],
+    ] {
+        let out = wd.cmd().args(&args).assert().success().get_output().stderr.clone();
+        let err = String::from_utf8(out).unwrap();
+        assert!(
+            !err.contains("elbow sweep") && !err.contains("analysis [") && !err.contains('\r'),
+            "{err}"
+        );
+    }
+}

@@ -22,6 +22,7 @@ use telecluster::{Matrix, Table, TextColumn};
 use super::input::{InputArgs, ScaleArgs};
 use super::kmeans::Named;
 use super::plot::PlotArgs;
+use super::progress::Progress;
 use super::Notices;
 
 /// Rows from which the work estimate is printed before fitting.
@@ -172,12 +173,17 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
             w.sample
         ));
     }
+    let big = z.n_rows() >= ESTIMATE_FROM_ROWS;
+    let spinner = Progress::spinner(notices, big, &format!("DBSCAN on {} rows", z.n_rows()));
     let model = params.fit(&z)?;
+    drop(spinner);
     let warnings: Vec<String> = model.red_flags().iter().map(ToString::to_string).collect();
     for w in &warnings {
         notices.say(format_args!("warning: {w}"));
     }
+    let spinner = Progress::spinner(notices, big, "scoring the rows");
     let explanation = explain(&model, &z, table.x(), table.features());
+    drop(spinner);
     args.plot
         .write(|| draw(&table, &z, &prep, &model, &explanation, &args.plot))?;
     if let Some(path) = &args.output {

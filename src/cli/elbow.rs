@@ -7,6 +7,7 @@ use telecluster::select::elbow::{sweep, Choice, ElbowParams};
 
 use super::input::{InputArgs, ScaleArgs};
 use super::kmeans::{explain_choice, KMeansArgs};
+use super::progress::Progress;
 use super::Notices;
 
 /// Flags of `elbow`.
@@ -51,7 +52,12 @@ struct Report {
 pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
     let table = args.input.load(notices)?;
     let (_, z) = args.scale.prepare(&table, Scaling::Standard)?;
-    let e = sweep(&z, &ElbowParams::new(args.k_max, args.kmeans.params(1)), |_| {})?;
+    let e = {
+        let bar = Progress::steps(notices, args.k_max as u64, "elbow sweep");
+        sweep(&z, &ElbowParams::new(args.k_max, args.kmeans.params(1)), |k| {
+            bar.at(k as u64 - 1, format!("k = {k}"))
+        })?
+    };
     if let Some(path) = &args.plot {
         let svg = telecluster::report::plot::curve::elbow_svg(&e, &format!("Elbow: {}", table.source()));
         super::write_output(Some(path), |w| w.write_all(svg.as_bytes()))?;

@@ -17,6 +17,7 @@ use telecluster::{Table, TextColumn};
 
 use super::input::{InputArgs, ScaleArgs};
 use super::kmeans::Named;
+use super::progress::Progress;
 use super::Notices;
 
 /// Rows above which the cophenetic correlation is computed over a sample of pairs' rows.
@@ -171,7 +172,13 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
             bytes(args.max_memory.unwrap_or_else(default_memory_limit))
         ));
     }
+    let spinner = Progress::spinner(
+        notices,
+        z.n_rows() >= 20_000,
+        &format!("{} linkage of {} rows", args.method, z.n_rows()),
+    );
     let tree = params.fit(&z).context("hierarchical clustering")?;
+    drop(spinner);
     let cut = match (args.cut_k, args.cut_distance) {
         (Some(k), _) => Some(("maxclust", k as f64, tree.cut(Cut::MaxClusters(k))?)),
         (None, Some(d)) => Some(("distance", d, tree.cut(Cut::Height(d))?)),

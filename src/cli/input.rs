@@ -9,6 +9,7 @@ use telecluster::io::csv::{read_path, CsvOptions};
 use telecluster::prep::{Prep, PrepParams, Scaling};
 use telecluster::{Error, Matrix, Table};
 
+use super::progress::Progress;
 use super::Notices;
 
 /// Where the telemetry is and which columns mean what.
@@ -87,7 +88,10 @@ impl InputArgs {
             id: self.id.clone(),
             drop_missing: self.drop_missing,
         };
+        let big = std::fs::metadata(&self.file).is_ok_and(|m| m.len() >= 32 << 20);
+        let spinner = Progress::spinner(notices, big, &format!("reading {}", self.file.display()));
         let report = read_path(&self.file, &opts).context("reading telemetry")?;
+        drop(spinner);
         if report.dropped_missing > 0 {
             notices.say(format_args!(
                 "{}: dropped {} row(s) with missing feature values",

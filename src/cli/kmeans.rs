@@ -17,6 +17,7 @@ use telecluster::{Matrix, Table, TextColumn};
 
 use super::input::{InputArgs, ScaleArgs};
 use super::plot::PlotArgs;
+use super::progress::Progress;
 use super::Notices;
 
 /// The K-Means flags `kmeans` and `elbow` share.
@@ -174,7 +175,12 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
     let (elbow, model) = match args.k {
         KChoice::Fixed(k) => (None, args.kmeans.params(k).check()?.fit(&z)?),
         KChoice::Auto => {
-            let e = sweep(&z, &ElbowParams::new(args.k_max, args.kmeans.params(1)), |_| {})?;
+            let e = {
+                let bar = Progress::steps(notices, args.k_max as u64, "elbow sweep");
+                sweep(&z, &ElbowParams::new(args.k_max, args.kmeans.params(1)), |k| {
+                    bar.at(k as u64 - 1, format!("k = {k}"))
+                })?
+            };
             let m = e.chosen_model().clone();
             (Some(e), m)
         }

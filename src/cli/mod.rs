@@ -10,6 +10,7 @@ mod input;
 mod kdist;
 mod kmeans;
 mod plot;
+mod progress;
 mod report;
 
 use std::io::{self, BufWriter, Write};
@@ -74,6 +75,11 @@ pub struct Notices {
 }
 
 impl Notices {
+    /// Whether `--quiet` was given.
+    pub fn is_quiet(self) -> bool {
+        self.quiet
+    }
+
     /// Prints a notice on standard error unless `--quiet`.
     pub fn say(self, message: impl std::fmt::Display) {
         if !self.quiet {

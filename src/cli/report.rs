@@ -11,6 +11,7 @@ use telecluster::report::{pictures, Pictures};
 use telecluster::Table;
 
 use super::input::{InputArgs, ScaleKind};
+use super::progress::Progress;
 use super::Notices;
 
 /// Flags of the analysis, shared by `report` and `demo`.
@@ -111,12 +112,13 @@ pub fn analyse_and_draw(
     params: &AnalysisParams,
     notices: Notices,
 ) -> anyhow::Result<(Analysis, Pictures)> {
-    let big = table.n_rows() >= 100_000;
+    let bar = Progress::steps(notices, 3, "analysis");
+    let mut done = 0;
     let a = analyse(table, params, |step| {
-        if big {
-            notices.say(format_args!("{step}..."));
-        }
+        bar.at(done, step);
+        done += 1;
     })?;
+    drop(bar);
     let pics = pictures(&a);
     Ok((a, pics))
 }
