@@ -259,6 +259,10 @@ pub enum Error {
         advice: &'static str,
     },
 
+    /// A picture could not be rendered (for PNG output).
+    #[error("cannot render the picture: {0}")]
+    Render(String),
+
     /// A value lies outside the domain of a transformation (e.g. `log1p` of -2).
     #[error("{at}: column \"{column}\": {value} {rule}")]
     Domain {

@@ -1200,3 +1200,22 @@ fn no_progress_bar_when_standard_error_is_not_a_terminal() {
         );
     }
 }
+
+#[test]
+fn png_pictures_render_with_the_embedded_font_and_repeat_byte_for_byte() {
+    let wd = Workdir::new();
+    let t = fixture("telemetry_seed42.csv");
+    for (threads, file) in [("1", "a.png"), ("2", "b.png")] {
+        wd.cmd()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["-q", "dbscan", t.to_str().unwrap(), "--plot", file])
+            .assert()
+            .success();
+    }
+    let a = std::fs::read(wd.path("a.png")).unwrap();
+    assert!(a.starts_with(b"\x89PNG\r\n\x1a\n") && a.len() > 50_000);
+    assert_eq!(a, std::fs::read(wd.path("b.png")).unwrap());
+    // Twice the SVG's 860 x 480: width and height in the IHDR chunk.
+    assert_eq!(u32::from_be_bytes(a[16..20].try_into().unwrap()), 1720);
+    assert_eq!(u32::from_be_bytes(a[20..24].try_into().unwrap()), 960);
+}

@@ -30,8 +30,8 @@ pub struct Args {
     #[arg(long)]
     json: bool,
 
-    /// Draw the curve (inertia and silhouette by k, the knee and the chosen k) as SVG.
-    #[arg(long, value_name = "FILE.svg")]
+    /// Draw the curve (inertia and silhouette by k, the knee and the chosen k) as SVG (PNG when the name ends in `.png`).
+    #[arg(long, value_name = "FILE.svg|FILE.png")]
     plot: Option<std::path::PathBuf>,
 }
 
@@ -60,7 +60,7 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
     };
     if let Some(path) = &args.plot {
         let svg = telecluster::report::plot::curve::elbow_svg(&e, &format!("Elbow: {}", table.source()));
-        super::write_output(Some(path), |w| w.write_all(svg.as_bytes()))?;
+        super::plot::write_picture(path, &svg)?;
     }
     explain_choice(&e, notices);
     let report = Report {

@@ -70,8 +70,8 @@ pub struct Args {
     #[arg(long, value_name = "Z.csv")]
     linkage_out: Option<PathBuf>,
 
-    /// Draw the dendrogram as SVG.
-    #[arg(long, value_name = "FILE.svg")]
+    /// Draw the dendrogram: SVG, or PNG when the name ends in `.png`.
+    #[arg(long, value_name = "FILE.svg|FILE.png")]
     plot: Option<PathBuf>,
 
     /// Write the (sampled) input rows with a `cluster` column (needs --cut-k or --cut-distance).
@@ -200,8 +200,7 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
                 table.source()
             ),
         };
-        let svg = dendrogram_svg(&tree, &opts);
-        super::write_output(Some(path), |w| w.write_all(svg.as_bytes()))?;
+        super::plot::write_picture(path, &dendrogram_svg(&tree, &opts))?;
     }
     if let (Some(path), Some((_, _, labels))) = (&args.output, &cut) {
         let column = TextColumn {

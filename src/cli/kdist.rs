@@ -35,8 +35,8 @@ pub struct Args {
     #[arg(long)]
     json: bool,
 
-    /// Draw the curve with the suggested eps as SVG.
-    #[arg(long, value_name = "FILE.svg")]
+    /// Draw the curve with the suggested eps as SVG (PNG when the name ends in `.png`).
+    #[arg(long, value_name = "FILE.svg|FILE.png")]
     plot: Option<std::path::PathBuf>,
 }
 
@@ -63,7 +63,7 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
     if let Some(path) = &args.plot {
         let svg =
             telecluster::report::plot::curve::kdist_svg(&c, c.eps, &format!("k-distance curve: {}", table.source()));
-        super::write_output(Some(path), |w| w.write_all(svg.as_bytes()))?;
+        super::plot::write_picture(path, &svg)?;
     }
     let n = c.sorted.len();
     let step = n.div_ceil(CURVE_POINTS).max(1);

@@ -6,6 +6,7 @@
 
 pub mod html;
 pub mod plot;
+pub mod png;
 pub mod svg;
 
 use crate::analysis::Analysis;
