@@ -73,18 +73,21 @@ impl Tree {
                 scale[f] = ((1u64 << bits) - 1) as f64 / span;
             }
         }
-        let codes: Vec<u16> = data
-            .par_chunks_exact(d)
-            .map(|x| {
-                let mut q = [0u64; MAX_D];
-                for f in 0..d {
-                    q[f] = ((x[f] - lo[f]) * scale[f]) as u64;
-                }
-                morton(&q[..d], bits) as u16
-            })
-            .collect();
-        let (order, pts) = counting_sort(&codes, data, d);
-        drop(codes);
+        let code = |x: &[f64]| {
+            let mut q = [0u64; MAX_D];
+            for f in 0..d {
+                q[f] = ((x[f] - lo[f]) * scale[f]) as u64;
+            }
+            morton(&q[..d], bits) as u16
+        };
+        // The codes are computed twice (count, then place) rather than stored: cheaper than
+        // writing and reading them back.
+        let (order, pts) = match d {
+            1 => counting_sort::<1>(data, code),
+            2 => counting_sort::<2>(data, code),
+            3 => counting_sort::<3>(data, code),
+            _ => counting_sort::<4>(data, code),
+        };
 
         let n_leaves = n.div_ceil(LEAF).max(1);
         let first_leaf = n_leaves.next_power_of_two();
@@ -283,63 +286,113 @@ fn morton(q: &[u64], bits: u32) -> u64 {
     code
 }
 
-/// Stable counting sort of the rows by code: returns the rows in sorted order and their points
-/// gathered in that order. Equal codes keep row order, so the result is the one stable order,
-/// whatever the thread count; the fixed number of parts only splits the work.
-fn counting_sort(codes: &[u16], data: &[f64], d: usize) -> (Vec<u32>, Vec<f64>) {
+/// Stable sort of the rows (`D` features each) by their 16-bit `code`: returns the rows in
+/// sorted order and their points gathered in that order. Equal codes keep row order, so the
+/// result is the one stable order, whatever the thread count.
+///
+/// Two counting passes (most significant byte first): the rows are scattered into 256 buckets
+/// by the high byte, each bucket then sorted in place by the low byte in a small scratch
+/// buffer that stays in the cache. Scattering straight into 65,536 cells would write through
+/// far more streams than the caches and TLB hold.
+fn counting_sort<const D: usize>(data: &[f64], code: impl Fn(&[f64]) -> u16 + Sync) -> (Vec<u32>, Vec<f64>) {
     const PARTS: usize = 4;
-    const CELLS: usize = 1 << CODE_BITS;
-    let n = codes.len();
+    const B: usize = 256;
+    let n = data.len() / D;
     let part = n.div_ceil(PARTS).max(1);
-    let counts: Vec<Vec<u32>> = codes
-        .par_chunks(part)
+    let counts: Vec<[u32; B]> = data
+        .par_chunks(part * D)
         .map(|c| {
-            let mut h = vec![0u32; CELLS];
-            for &k in c {
-                h[k as usize] += 1;
+            let mut h = [0u32; B];
+            for x in c.chunks_exact(D) {
+                h[(code(x) >> 8) as usize] += 1;
             }
             h
         })
         .collect();
-    // A part's rows of one cell go after the earlier parts' rows of that cell: exactly where a
-    // sequential stable pass would put them.
-    let mut offsets = vec![vec![0usize; CELLS]; counts.len()];
+    // A part's rows of one bucket go after the earlier parts' rows of that bucket: exactly
+    // where a sequential stable pass would put them.
+    let mut offsets = vec![[0usize; B]; counts.len()];
+    let mut starts = [0usize; B + 1];
     let mut pos = 0;
-    for b in 0..CELLS {
+    for b in 0..B {
+        starts[b] = pos;
         for (p, h) in counts.iter().enumerate() {
             offsets[p][b] = pos;
             pos += h[b] as usize;
         }
     }
-    drop(counts);
+    starts[B] = pos;
     let mut order = vec![0u32; n];
-    let mut pts = vec![0.0; n * d];
+    let mut pts = vec![0.0; n * D];
+    // The low byte of each placed row's code, for the second pass.
+    let mut low = vec![0u8; n];
     {
         // Each part writes a disjoint set of positions; hand out the writes through raw
         // pointers wrapped so that threads may share them.
-        struct Out(*mut u32, *mut f64);
+        struct Out(*mut u32, *mut f64, *mut u8);
         unsafe impl Sync for Out {}
-        let dst = Out(order.as_mut_ptr(), pts.as_mut_ptr());
+        let dst = Out(order.as_mut_ptr(), pts.as_mut_ptr(), low.as_mut_ptr());
         let dst = &dst;
-        codes
-            .par_chunks(part)
+        data.par_chunks(part * D)
             .zip(offsets.par_iter_mut())
             .enumerate()
             .for_each(|(p, (c, off))| {
-                for (r, &k) in c.iter().enumerate() {
+                for (r, x) in c.chunks_exact(D).enumerate() {
                     let row = p * part + r;
-                    let o = off[k as usize];
-                    off[k as usize] += 1;
-                    // SAFETY: `o` walks this part's own range of cell k, computed above from the
-                    // counts; the ranges of all parts and cells tile 0..n exactly, and `pts`
-                    // holds n * d values.
+                    let k = code(x);
+                    let b = (k >> 8) as usize;
+                    let o = off[b];
+                    off[b] += 1;
+                    // SAFETY: `o` walks this part's own range of bucket b, computed above from
+                    // the counts; the ranges of all parts and buckets tile 0..n exactly, and
+                    // `pts` holds n * D values.
                     unsafe {
                         *dst.0.add(o) = row as u32;
-                        std::ptr::copy_nonoverlapping(data.as_ptr().add(row * d), dst.1.add(o * d), d);
+                        *dst.2.add(o) = (k & 0xFF) as u8;
+                        // A fixed-size copy: no call per row.
+                        let src: [f64; D] = x.try_into().expect("D values per row");
+                        std::ptr::write(dst.1.add(o * D).cast::<[f64; D]>(), src);
                     }
                 }
             });
     }
+    // Second pass: each bucket by the low byte, stably, through a per-thread scratch copy.
+    let mut buckets: Vec<(&mut [u32], &mut [f64], &[u8])> = Vec::with_capacity(B);
+    let (mut rest_o, mut rest_p, mut rest_l) = (order.as_mut_slice(), pts.as_mut_slice(), low.as_slice());
+    for b in 0..B {
+        let len = starts[b + 1] - starts[b];
+        let (o, to) = rest_o.split_at_mut(len);
+        let (p, tp) = rest_p.split_at_mut(len * D);
+        let (l, tl) = rest_l.split_at(len);
+        buckets.push((o, p, l));
+        (rest_o, rest_p, rest_l) = (to, tp, tl);
+    }
+    buckets.into_par_iter().for_each_init(
+        || (Vec::new(), Vec::new()),
+        |(so, sp): &mut (Vec<u32>, Vec<[f64; D]>), (o, p, l)| {
+            so.clear();
+            so.extend_from_slice(o);
+            sp.clear();
+            sp.extend(
+                p.chunks_exact(D)
+                    .map(|x| <[f64; D]>::try_from(x).expect("D values per row")),
+            );
+            let mut at = [0usize; B];
+            for &k in l {
+                at[k as usize] += 1;
+            }
+            let mut sum = 0;
+            for a in at.iter_mut() {
+                (*a, sum) = (sum, sum + *a);
+            }
+            for ((&row, x), &k) in so.iter().zip(sp.iter()).zip(l) {
+                let j = at[k as usize];
+                at[k as usize] += 1;
+                o[j] = row;
+                p[j * D..(j + 1) * D].copy_from_slice(x);
+            }
+        },
+    );
     (order, pts)
 }
 
@@ -370,7 +423,7 @@ mod tests {
     fn counting_sort_orders_by_code_then_row() {
         let codes: Vec<u16> = vec![5, 1, 5, 0, u16::MAX, 1, 0];
         let data: Vec<f64> = (0..codes.len() * 2).map(|v| v as f64).collect();
-        let (order, pts) = counting_sort(&codes, &data, 2);
+        let (order, pts) = counting_sort::<2>(&data, |x| codes[x[0] as usize / 2]);
         // equal codes keep row order
         assert_eq!(order, vec![3, 6, 1, 5, 0, 2, 4]);
         for (t, &row) in order.iter().enumerate() {
@@ -381,7 +434,7 @@ mod tests {
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 20) as u16)
             .collect();
         let data: Vec<f64> = (0..codes.len()).map(|v| v as f64).collect();
-        let (order, pts) = counting_sort(&codes, &data, 1);
+        let (order, pts) = counting_sort::<1>(&data, |x| codes[x[0] as usize]);
         let mut want: Vec<u32> = (0..codes.len() as u32).collect();
         want.sort_by_key(|&i| codes[i as usize]);
         assert_eq!(order, want);

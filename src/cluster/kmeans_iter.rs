@@ -17,7 +17,8 @@ use super::kmeans_filter::Tree;
 pub(crate) enum Iteration {
     Lloyd,
     Hamerly,
-    /// Lloyd's labels by kd-tree filtering; `run` is then given the tree's rows (tree order).
+    /// Lloyd's labels by kd-tree filtering: `run` iterates over the tree's rows (tree order)
+    /// and makes the final assignment over the caller's rows, in row order.
     KdTree,
 }
 
@@ -86,6 +87,9 @@ pub(crate) fn run(
     it: Iteration,
     tree: Option<&Tree>,
 ) -> Run {
+    let rows = data;
+    // The kd-tree iterates over its own copy of the rows, in tree order.
+    let data: &[f64] = tree.map_or(data, |t| &t.pts);
     let n = data.len() / d;
     let k = centers.len() / d;
     let n_chunks = n.div_ceil(CHUNK_ROWS);
@@ -192,12 +196,21 @@ pub(crate) fn run(
             moved = Some(Shifts::of(&shift));
         }
     }
+    if let (Some(t), true) = (tree, strict) {
+        // Labels in tree order: put them back in row order.
+        let mut by_row = vec![0; n];
+        for (&row, &l) in t.order.iter().zip(&labels) {
+            by_row[row as usize] = l;
+        }
+        labels = by_row;
+    }
     let inertia = if strict {
-        inertia(data, d, &centers, &labels)
+        inertia(rows, d, &centers, &labels)
     } else {
         // The centres moved after the last assignment: assign again so labels match them,
-        // summing the inertia in the same pass.
-        assign_with_inertia(data, d, &centers, &mut labels)
+        // summing the inertia in the same pass. Over the caller's rows, so a kd-tree run's
+        // labels come out in row order without being moved.
+        assign_with_inertia(rows, d, &centers, &mut labels)
     };
     Run {
         labels,

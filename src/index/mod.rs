@@ -18,6 +18,45 @@ pub mod kdtree;
 /// infinite for no rows. Min and max are exact in any order, so the parallel reduction gives
 /// the same box for any thread count.
 pub fn bounding_box(data: &[f64], d: usize) -> (Vec<f64>, Vec<f64>) {
+    match d {
+        1 => box_of::<1>(data),
+        2 => box_of::<2>(data),
+        3 => box_of::<3>(data),
+        4 => box_of::<4>(data),
+        _ => box_wide(data, d),
+    }
+}
+
+/// The box of narrow rows with fixed-size accumulators: the compare-and-keep loops vectorise.
+fn box_of<const D: usize>(data: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let empty = || ([f64::INFINITY; D], [f64::NEG_INFINITY; D]);
+    let (lo, hi) = data
+        .par_chunks(4096 * D)
+        .map(|rows| {
+            let (mut lo, mut hi) = empty();
+            for x in rows.chunks_exact(D) {
+                for f in 0..D {
+                    if x[f] < lo[f] {
+                        lo[f] = x[f];
+                    }
+                    if x[f] > hi[f] {
+                        hi[f] = x[f];
+                    }
+                }
+            }
+            (lo, hi)
+        })
+        .reduce(empty, |(mut lo, mut hi), (l, h)| {
+            for f in 0..D {
+                lo[f] = lo[f].min(l[f]);
+                hi[f] = hi[f].max(h[f]);
+            }
+            (lo, hi)
+        });
+    (lo.to_vec(), hi.to_vec())
+}
+
+fn box_wide(data: &[f64], d: usize) -> (Vec<f64>, Vec<f64>) {
     let empty = || (vec![f64::INFINITY; d], vec![f64::NEG_INFINITY; d]);
     data.par_chunks(4096 * d.max(1))
         .map(|rows| {
@@ -44,11 +83,13 @@ mod tests {
     #[test]
     fn bounding_box_of_rows() {
         let data: Vec<f64> = (0..30_000).map(|i| ((i * 7919) % 10_007) as f64 - 5000.0).collect();
-        let (lo, hi) = super::bounding_box(&data, 3);
-        for f in 0..3 {
-            let col = data.iter().skip(f).step_by(3);
-            assert_eq!(lo[f], col.clone().copied().fold(f64::INFINITY, f64::min));
-            assert_eq!(hi[f], col.copied().fold(f64::NEG_INFINITY, f64::max));
+        for d in [1, 2, 3, 4, 5, 6] {
+            let (lo, hi) = super::bounding_box(&data[..data.len() / d * d], d);
+            for f in 0..d {
+                let col = data[..data.len() / d * d].iter().skip(f).step_by(d);
+                assert_eq!(lo[f], col.clone().copied().fold(f64::INFINITY, f64::min), "d={d}");
+                assert_eq!(hi[f], col.copied().fold(f64::NEG_INFINITY, f64::max), "d={d}");
+            }
         }
         assert_eq!(
             super::bounding_box(&[], 2),
