@@ -73,20 +73,13 @@ impl Tree {
                 scale[f] = ((1u64 << bits) - 1) as f64 / span;
             }
         }
-        let code = |x: &[f64]| {
-            let mut q = [0u64; MAX_D];
-            for f in 0..d {
-                q[f] = ((x[f] - lo[f]) * scale[f]) as u64;
-            }
-            morton(&q[..d], bits) as u16
-        };
         // The codes are computed twice (count, then place) rather than stored: cheaper than
-        // writing and reading them back.
+        // writing and reading them back. Each width gets its own unrolled code.
         let (order, pts) = match d {
-            1 => counting_sort::<1>(data, code),
-            2 => counting_sort::<2>(data, code),
-            3 => counting_sort::<3>(data, code),
-            _ => counting_sort::<4>(data, code),
+            1 => counting_sort::<1>(data, |x| code::<1>(x, &lo, &scale, bits)),
+            2 => counting_sort::<2>(data, |x| code::<2>(x, &lo, &scale, bits)),
+            3 => counting_sort::<3>(data, |x| code::<3>(x, &lo, &scale, bits)),
+            _ => counting_sort::<4>(data, |x| code::<4>(x, &lo, &scale, bits)),
         };
 
         let n_leaves = n.div_ceil(LEAF).max(1);
@@ -264,7 +257,18 @@ impl Tree {
 /// Bits of a Morton code (all features together): one counting pass over 2^16 cells sorts them.
 const CODE_BITS: u32 = 16;
 
+/// The Morton code of a row of `D` features on the grid of `bits` bits per feature.
+#[inline(always)]
+fn code<const D: usize>(x: &[f64], lo: &[f64; MAX_D], scale: &[f64; MAX_D], bits: u32) -> u16 {
+    let mut q = [0u64; D];
+    for f in 0..D {
+        q[f] = ((x[f] - lo[f]) * scale[f]) as u64;
+    }
+    morton(&q, bits) as u16
+}
+
 /// Interleaves the low `bits` bits of each coordinate, most significant first.
+#[inline(always)]
 fn morton(q: &[u64], bits: u32) -> u64 {
     if q.len() == 2 {
         // Spread 8 bits to every other position with masks (the usual bit trick).
