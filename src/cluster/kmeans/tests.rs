@@ -135,11 +135,37 @@ fn fit_with_threads(x: &Matrix, threads: usize, algorithm: Algorithm) -> KMeans 
 fn thread_count_does_not_change_anything() {
     // Big enough for several chunks, and (n * k > 2^20) for runs to go one at a time.
     let x = blobs(17_500, &[[0.0, 0.0], [3.0, 0.0], [0.0, 3.0], [3.0, 3.0]], 1.0, 3);
-    for algorithm in [Algorithm::Lloyd, Algorithm::Hamerly] {
+    for algorithm in [Algorithm::Lloyd, Algorithm::Hamerly, Algorithm::KdTree] {
         let a = fit_with_threads(&x, 1, algorithm);
         let b = fit_with_threads(&x, 2, algorithm);
         assert_eq!(a, b, "{algorithm:?}");
     }
+}
+
+#[test]
+fn auto_takes_the_kd_tree_for_large_narrow_data_with_lloyds_labels() {
+    // Above KDTREE_MIN_ROWS: Auto filters through the kd-tree, one thread or two, and lands
+    // on Lloyd's partition from the same start.
+    let x = blobs(60_000, &[[0.0, 0.0], [4.0, 0.0], [0.0, 4.0]], 1.0, 5);
+    let init = Init::Given(x.select_rows(&[0, 1, 2]));
+    let fit = |threads: usize, algorithm: Algorithm| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| {
+            KMeansParams::new(3)
+                .init(init.clone())
+                .max_iter(50)
+                .algorithm(algorithm)
+                .check()
+                .unwrap()
+                .fit(&x)
+                .unwrap()
+        })
+    };
+    let (a, b) = (fit(1, Algorithm::Auto), fit(2, Algorithm::Auto));
+    assert_eq!(a, b);
+    let lloyd = fit(2, Algorithm::Lloyd);
+    assert_eq!(a.labels(), lloyd.labels());
+    assert!((a.inertia() - lloyd.inertia()).abs() <= 1e-9 * lloyd.inertia());
 }
 
 proptest! {
