@@ -27,6 +27,18 @@ def load(data_dir, name):
     return np.fromfile(os.path.join(data_dir, name + ".f64"), dtype="<f8").reshape(n, d)
 
 
+def timed(fit, reps):
+    """Runs fit() reps times, printing each time; returns the times and the last result."""
+    times, result = [], None
+    for r in range(reps):
+        t0 = time.perf_counter()
+        result = fit()
+        dt = time.perf_counter() - t0
+        times.append(dt)
+        print(json.dumps({"rep": r, "fit_s": round(dt, 6)}), flush=True)
+    return times, result
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data_dir")
@@ -70,13 +82,7 @@ def main():
     else:
         raise SystemExit(f"unknown implementation {a.impl}")
 
-    times, model = [], None
-    for r in range(a.reps):
-        t0 = time.perf_counter()
-        model = fit()
-        dt = time.perf_counter() - t0
-        times.append(dt)
-        print(json.dumps({"rep": r, "fit_s": round(dt, 6)}), flush=True)
+    times, model = timed(fit, a.reps)
     import resource
     out = {"impl": a.impl, "version": version, "dataset": a.dataset, "workload": a.workload, "n": n, "d": d,
            "k": k, "mode": a.mode, "reps": a.reps, "median_s": statistics.median(times), "min_s": min(times),
@@ -93,13 +99,8 @@ def dbscan(a):
     from sklearn.preprocessing import StandardScaler
     x = np.ascontiguousarray(StandardScaler().fit_transform(load(a.data_dir, a.dataset)))
     n, d = x.shape
-    times, model = [], None
-    for r in range(a.reps):
-        t0 = time.perf_counter()
-        model = DBSCAN(eps=a.eps, min_samples=a.min_samples, algorithm="kd_tree", n_jobs=-1).fit(x)
-        dt = time.perf_counter() - t0
-        times.append(dt)
-        print(json.dumps({"rep": r, "fit_s": round(dt, 6)}), flush=True)
+    times, model = timed(lambda: DBSCAN(eps=a.eps, min_samples=a.min_samples, algorithm="kd_tree",
+                                        n_jobs=-1).fit(x), a.reps)
     labels = model.labels_.astype("<i8")
     if a.labels_out:
         labels.tofile(a.labels_out)
@@ -131,13 +132,7 @@ def hierarchy(a):
         fit = lambda: f(x, method=a.method)
     else:
         raise SystemExit(f"unknown implementation {a.impl}")
-    times, z = [], None
-    for r in range(a.reps):
-        t0 = time.perf_counter()
-        z = fit()
-        dt = time.perf_counter() - t0
-        times.append(dt)
-        print(json.dumps({"rep": r, "fit_s": round(dt, 6)}), flush=True)
+    times, z = timed(fit, a.reps)
     labels = (fcluster(z, 6, criterion="maxclust") - 1).astype("<i8")
     if a.labels_out:
         labels.tofile(a.labels_out)

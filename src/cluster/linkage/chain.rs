@@ -15,7 +15,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use super::RawMerge;
+use super::{block_min, RawMerge};
 
 /// Live clusters per block of a scan.
 const BLOCK: usize = 256;
@@ -114,20 +114,8 @@ impl Live {
             if (start..end).contains(&skip) {
                 v[skip - start] = f64::INFINITY;
             }
-            // The block's minimum over four independent lanes (vectorises), then its lowest
-            // slot among the entries that reach it.
-            let mut lanes = [f64::INFINITY; 4];
-            let mut quads = v.chunks_exact(4);
-            for c in &mut quads {
-                for l in 0..4 {
-                    lanes[l] = if c[l] < lanes[l] { c[l] } else { lanes[l] };
-                }
-            }
-            let m = quads
-                .remainder()
-                .iter()
-                .chain(&lanes)
-                .fold(f64::INFINITY, |m, &x| if x < m { x } else { m });
+            // The block's minimum, then its lowest slot among the entries that reach it.
+            let m = block_min(v);
             if m <= best.0 {
                 for (j, &a) in v.iter().enumerate() {
                     if a == m {

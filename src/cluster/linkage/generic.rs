@@ -10,7 +10,7 @@
 //! it in a priority queue; a candidate is only trusted when its recomputed distance still
 //! equals its bound. Merges come out in the order they happen, as in scipy.
 
-use super::{Method, RawMerge};
+use super::{block_min, Method, RawMerge};
 use crate::metric::sq_dist;
 
 /// What the generic algorithm needs from a representation of the clusters, which occupy slots
@@ -148,19 +148,8 @@ impl Clusters for Centres {
         while lo < self.n {
             let out = &mut buf[..BLOCK.min(self.n - lo)];
             self.dists(&q, lo, out);
-            // The block's minimum over four lanes (vectorises), then its first slot.
-            let mut lanes = [f64::INFINITY; 4];
-            let mut quads = out.chunks_exact(4);
-            for c in &mut quads {
-                for l in 0..4 {
-                    lanes[l] = if c[l] < lanes[l] { c[l] } else { lanes[l] };
-                }
-            }
-            let m = quads
-                .remainder()
-                .iter()
-                .chain(&lanes)
-                .fold(f64::INFINITY, |m, &v| if v < m { v } else { m });
+            // The block's minimum, then its first slot.
+            let m = block_min(out);
             if m < best.1 {
                 let j = out.iter().position(|&v| v == m).expect("the minimum is in the block");
                 best = (lo + j, m);
