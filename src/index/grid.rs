@@ -2,7 +2,7 @@
 //!
 //! Cells have side `eps / sqrt(d)`, shrunk by a relative margin that covers rounding, so any two
 //! rows in one cell are within `eps` of each other, and every row within `eps` of a row lies in
-//! the block of cells at most [`Grid::reach`] cells away on each axis. Rows are sorted by cell;
+//! the block of cells at most `reach` ([`Grid::reach_for`]) cells away on each axis. Rows are sorted by cell;
 //! each non-empty cell keeps its range of rows and its list of non-empty neighbour cells.
 
 use rayon::prelude::*;
