@@ -1219,3 +1219,31 @@ fn png_pictures_render_with_the_embedded_font_and_repeat_byte_for_byte() {
     assert_eq!(u32::from_be_bytes(a[16..20].try_into().unwrap()), 1720);
     assert_eq!(u32::from_be_bytes(a[20..24].try_into().unwrap()), 960);
 }
+
+#[test]
+fn large_reports_draw_a_sample_and_list_the_top_anomalies() {
+    let wd = Workdir::new();
+    wd.cmd()
+        .args(["generate", "--endpoints", "9000", "--anomalies", "600", "-o", "big.csv"])
+        .assert()
+        .success();
+    wd.cmd()
+        .args(["-q", "report", "big.csv", "-o", "r.html", "--json"])
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(wd.path("r.html")).unwrap();
+    assert!(
+        html.contains(" of 9600 rows drawn)"),
+        "the scatter plots say they are sampled"
+    );
+    // Bounded whatever the rows: 5,000 points per picture at most (about 2.7 MB in all).
+    assert!(html.len() < 3_500_000, "{} bytes", html.len());
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(wd.path("r.json")).unwrap()).unwrap();
+    let n_anomalies = json["dbscan"]["anomalies"].as_array().unwrap().len();
+    assert!(n_anomalies > 200, "{n_anomalies}");
+    assert_eq!(html.matches("class=\"anomaly\"").count(), 200);
+    assert!(html.contains(&format!("and {} more, lower scores", n_anomalies - 200)));
+    // The five named anomalies are drawn.
+    let top = json["dbscan"]["anomalies"][0]["id"].as_str().unwrap();
+    assert!(html.contains(&format!(">{}</text>", telecluster::report::svg::escape(top))));
+}

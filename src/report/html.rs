@@ -131,6 +131,9 @@ fn group_table(
     let _ = writeln!(o, "</tbody></table>");
 }
 
+/// Anomalies listed in the page; all of them are in the JSON.
+pub const MAX_LISTED: usize = 200;
+
 fn anomalies(o: &mut String, a: &Analysis) {
     if a.dbscan.anomalies.is_empty() {
         let _ = writeln!(o, "<p>No row lies apart from every group.</p>");
@@ -144,7 +147,7 @@ fn anomalies(o: &mut String, a: &Analysis) {
         let _ = write!(o, "<th>{}</th>", escape(f));
     }
     let _ = writeln!(o, "<th>why</th></tr></thead><tbody>");
-    for (i, an) in a.dbscan.anomalies.iter().enumerate() {
+    for (i, an) in a.dbscan.anomalies.iter().take(MAX_LISTED).enumerate() {
         let _ = write!(
             o,
             "<tr class=\"anomaly\"><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{:.2}</td>",
@@ -158,6 +161,13 @@ fn anomalies(o: &mut String, a: &Analysis) {
         let _ = writeln!(o, "<td>{}</td></tr>", escape(&an.reasons.join("; ")));
     }
     let _ = writeln!(o, "</tbody></table>");
+    let more = a.dbscan.anomalies.len().saturating_sub(MAX_LISTED);
+    if more > 0 {
+        let _ = writeln!(
+            o,
+            "<p>... and {more} more, lower scores, in the JSON output (--json).</p>"
+        );
+    }
 }
 
 fn kmeans(o: &mut String, a: &Analysis, pics: &Pictures) {

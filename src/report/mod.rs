@@ -10,12 +10,43 @@ pub mod png;
 pub mod svg;
 
 use crate::analysis::Analysis;
+use crate::rng::Rng;
 use plot::curve::{elbow_svg, kdist_svg};
 use plot::dendrogram::{dendrogram_svg, DendrogramPlot, Truncate};
 use plot::scatter::{scatter_svg, ScatterPlot};
 
 /// Anomalies named on the DBSCAN picture.
 pub const CALLOUTS: usize = 5;
+
+/// Rows above which the scatter plots draw every anomaly and a seeded sample of the others.
+pub const MAX_DRAWN: usize = 5_000;
+
+/// The rows the scatter plots draw, in row order.
+fn drawn_rows(a: &Analysis) -> Vec<usize> {
+    if a.rows <= MAX_DRAWN {
+        return (0..a.rows).collect();
+    }
+    let noise: Vec<usize> = (0..a.rows).filter(|&r| a.dbscan.labels[r] < 0).collect();
+    let others: Vec<usize> = (0..a.rows).filter(|&r| a.dbscan.labels[r] >= 0).collect();
+    let room = MAX_DRAWN.saturating_sub(noise.len()).max(MAX_DRAWN / 2);
+    let mut rows: Vec<usize> = Rng::new(a.params.seed)
+        .sample_indices(others.len(), room)
+        .into_iter()
+        .map(|i| others[i])
+        .collect();
+    // Every anomaly when they are few; otherwise a sample of them too.
+    if noise.len() <= MAX_DRAWN / 2 {
+        rows.extend(noise);
+    } else {
+        let keep = Rng::new(a.params.seed ^ 1).sample_indices(noise.len(), MAX_DRAWN / 2);
+        rows.extend(keep.into_iter().map(|i| noise[i]));
+    }
+    // The named ones always.
+    rows.extend(a.dbscan.anomalies.iter().take(CALLOUTS).map(|an| an.row));
+    rows.sort_unstable();
+    rows.dedup();
+    rows
+}
 
 /// Every picture of the report, as SVG documents.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,16 +85,28 @@ impl Pictures {
 /// Draws every picture of `a`.
 pub fn pictures(a: &Analysis) -> Pictures {
     let v = &a.view;
+    // Rows drawn on the scatter plots: every row, or every anomaly and a seeded sample of the
+    // rest (a picture of a million points helps no one and weighs hundreds of megabytes).
+    let drawn: Vec<usize> = drawn_rows(a);
+    let sampled = drawn.len() < a.rows;
+    let note = if sampled {
+        format!(" ({} of {} rows drawn)", drawn.len(), a.rows)
+    } else {
+        String::new()
+    };
+    let points = v.points.select_rows(&drawn);
+    let hover: Vec<String> = drawn.iter().map(|&r| a.ids[r].clone()).collect();
+    let position: std::collections::HashMap<usize, usize> = drawn.iter().enumerate().map(|(i, &r)| (r, i)).collect();
     let base = |title: &str| ScatterPlot {
-        title: title.to_string(),
+        title: format!("{title}{note}"),
         x_label: v.x_label.clone(),
         y_label: v.y_label.clone(),
-        points: Some(&v.points),
-        hover: Some(&a.ids),
+        points: Some(&points),
+        hover: Some(&hover),
         ..ScatterPlot::default()
     };
     let raw = scatter_svg(&base(&format!("{}: {} rows", a.source, a.rows)));
-    let km_groups: Vec<Option<u32>> = a.kmeans.labels.iter().map(|&l| Some(l)).collect();
+    let km_groups: Vec<Option<u32>> = drawn.iter().map(|&r| Some(a.kmeans.labels[r])).collect();
     let km_names: Vec<String> = a
         .kmeans
         .profiles
@@ -76,7 +119,7 @@ pub fn pictures(a: &Analysis) -> Pictures {
         centres: Some(&v.centroids),
         ..base(&format!("K-Means: {} groups", a.kmeans.k))
     });
-    let db_groups: Vec<Option<u32>> = a.dbscan.labels.iter().map(|&l| u32::try_from(l).ok()).collect();
+    let db_groups: Vec<Option<u32>> = drawn.iter().map(|&r| u32::try_from(a.dbscan.labels[r]).ok()).collect();
     let db_names: Vec<String> = a
         .dbscan
         .profiles
@@ -88,7 +131,7 @@ pub fn pictures(a: &Analysis) -> Pictures {
         .anomalies
         .iter()
         .take(CALLOUTS)
-        .map(|an| (an.row, an.id.clone()))
+        .filter_map(|an| position.get(&an.row).map(|&i| (i, an.id.clone())))
         .collect();
     let dbscan = scatter_svg(&ScatterPlot {
         groups: Some(&db_groups),
