@@ -9,7 +9,7 @@ use serde::Serialize;
 use telecluster::cluster::dbscan::{estimate_work, Index};
 use telecluster::cluster::{Dbscan, DbscanParams};
 use telecluster::explain::anomaly::{explain, Explanation};
-use telecluster::explain::profile::profiles;
+use telecluster::explain::profile::{profiles, Profile};
 use telecluster::format::human;
 use telecluster::io::csv::write_table;
 use telecluster::prep::Prep;
@@ -236,7 +236,7 @@ fn draw(
     let groups: Vec<Option<u32>> = model.labels().iter().map(|l| l.cluster()).collect();
     let names: Vec<String> = profiles(table.x(), &groups, model.n_clusters(), table.features())
         .iter()
-        .map(|p| format!("{} {} ({})", p.cluster, p.name, p.size))
+        .map(Profile::legend)
         .collect();
     let view = plot.plane(table, z, prep, &Matrix::zeros(0, z.n_cols()))?;
     let hover: Vec<String> = (0..table.n_rows()).map(|i| table.label(i)).collect();

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use clap::ValueEnum;
 use serde::Serialize;
 use telecluster::cluster::{first_appearance, Algorithm, KMeans, KMeansParams};
-use telecluster::explain::profile::profiles;
+use telecluster::explain::profile::{profiles, Profile};
 use telecluster::format::human;
 use telecluster::io::csv::write_table;
 use telecluster::prep::{Prep, Scaling};
@@ -224,7 +224,7 @@ fn draw(table: &Table, z: &Matrix, prep: &Prep, model: &KMeans, plot: &PlotArgs)
     let groups: Vec<Option<u32>> = model.labels().iter().map(|&l| Some(ids[l as usize])).collect();
     let names: Vec<String> = profiles(table.x(), &groups, k, table.features())
         .iter()
-        .map(|p| format!("{} {} ({})", p.cluster, p.name, p.size))
+        .map(Profile::legend)
         .collect();
     let view = plot.plane(table, z, prep, &centroids)?;
     let hover: Vec<String> = (0..table.n_rows()).map(|i| table.label(i)).collect();

@@ -57,6 +57,13 @@ pub struct Profile {
     pub traits: Vec<Trait>,
 }
 
+impl Profile {
+    /// A legend entry: `1 slow (112)`.
+    pub fn legend(&self) -> String {
+        format!("{} {} ({})", self.cluster, self.name, self.size)
+    }
+}
+
 /// Profiles of the clusters of `labels` (`None` = in no cluster, e.g. DBSCAN noise) over the
 /// rows of `x` (original units); clusters are `0..n_clusters`.
 ///

@@ -10,6 +10,7 @@ pub mod png;
 pub mod svg;
 
 use crate::analysis::Analysis;
+use crate::explain::profile::Profile;
 use crate::rng::Rng;
 use plot::curve::{elbow_svg, kdist_svg};
 use plot::dendrogram::{dendrogram_svg, DendrogramPlot, Truncate};
@@ -107,12 +108,7 @@ pub fn pictures(a: &Analysis) -> Pictures {
     };
     let raw = scatter_svg(&base(&format!("{}: {} rows", a.source, a.rows)));
     let km_groups: Vec<Option<u32>> = drawn.iter().map(|&r| Some(a.kmeans.labels[r])).collect();
-    let km_names: Vec<String> = a
-        .kmeans
-        .profiles
-        .iter()
-        .map(|p| format!("{} {} ({})", p.cluster, p.name, p.size))
-        .collect();
+    let km_names: Vec<String> = a.kmeans.profiles.iter().map(Profile::legend).collect();
     let kmeans = scatter_svg(&ScatterPlot {
         groups: Some(&km_groups),
         group_names: km_names,
@@ -120,12 +116,7 @@ pub fn pictures(a: &Analysis) -> Pictures {
         ..base(&format!("K-Means: {} groups", a.kmeans.k))
     });
     let db_groups: Vec<Option<u32>> = drawn.iter().map(|&r| u32::try_from(a.dbscan.labels[r]).ok()).collect();
-    let db_names: Vec<String> = a
-        .dbscan
-        .profiles
-        .iter()
-        .map(|p| format!("{} {} ({})", p.cluster, p.name, p.size))
-        .collect();
+    let db_names: Vec<String> = a.dbscan.profiles.iter().map(Profile::legend).collect();
     let callouts = a
         .dbscan
         .anomalies

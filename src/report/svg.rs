@@ -47,6 +47,14 @@ pub fn num(v: f64) -> String {
     }
 }
 
+/// Points as an SVG `points` list: `x,y x,y ...`.
+fn points(pts: &[(f64, f64)]) -> String {
+    pts.iter()
+        .map(|&(x, y)| format!("{},{}", num(x), num(y)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Where text sits relative to its anchor point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Anchor {
@@ -123,15 +131,14 @@ impl Svg {
     }
 
     /// An open path through `points`, with an optional hover title.
-    pub fn polyline(&mut self, points: &[(f64, f64)], stroke: &str, width: f64, title: Option<&str>) {
-        let pts: Vec<String> = points.iter().map(|&(x, y)| format!("{},{}", num(x), num(y))).collect();
+    pub fn polyline(&mut self, pts: &[(f64, f64)], stroke: &str, width: f64, title: Option<&str>) {
         let _ = write!(
             self.out,
             "<polyline points=\"{}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{}\"",
-            pts.join(" "),
+            points(pts),
             num(width)
         );
-        self.close_with_title(title);
+        self.close("polyline", title);
     }
 
     /// A rectangle, with an optional hover title.
@@ -144,7 +151,7 @@ impl Svg {
             num(w),
             num(h)
         );
-        self.close_with_title(title);
+        self.close("rect", title);
     }
 
     /// Text at `(x, y)`, turned by `rotate` degrees about that point, with an optional hover
@@ -191,30 +198,29 @@ impl Svg {
         stroke_width: f64,
         title: Option<&str>,
     ) {
-        let pts: Vec<(f64, f64)> = match shape {
-            Shape::Circle => {
-                let _ = write!(
-                    self.out,
-                    "<circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{}\"",
-                    num(x),
-                    num(y),
-                    num(r),
-                    num(stroke_width)
-                );
-                match title {
-                    Some(t) => {
-                        let _ = writeln!(self.out, "><title>{}</title></circle>", escape(t));
-                    }
-                    None => self.out.push_str("/>\n"),
-                }
-                return;
-            }
-            Shape::Square => vec![(x - r, y - r), (x + r, y - r), (x + r, y + r), (x - r, y + r)],
-            Shape::Triangle => vec![(x, y - 1.2 * r), (x + 1.1 * r, y + 0.8 * r), (x - 1.1 * r, y + 0.8 * r)],
-            Shape::Diamond => vec![(x, y - 1.3 * r), (x + 1.3 * r, y), (x, y + 1.3 * r), (x - 1.3 * r, y)],
-            Shape::Cross => {
-                let d = format!(
-                    "M{} {}L{} {}M{} {}L{} {}",
+        let paint = format!("stroke=\"{stroke}\" stroke-width=\"{}\"", num(stroke_width));
+        let polygon = |pts: &[(f64, f64)]| format!("points=\"{}\" fill=\"{fill}\"", points(pts));
+        let (tag, shape_attrs) = match shape {
+            Shape::Circle => (
+                "circle",
+                format!("cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{fill}\"", num(x), num(y), num(r)),
+            ),
+            Shape::Square => (
+                "polygon",
+                polygon(&[(x - r, y - r), (x + r, y - r), (x + r, y + r), (x - r, y + r)]),
+            ),
+            Shape::Triangle => (
+                "polygon",
+                polygon(&[(x, y - 1.2 * r), (x + 1.1 * r, y + 0.8 * r), (x - 1.1 * r, y + 0.8 * r)]),
+            ),
+            Shape::Diamond => (
+                "polygon",
+                polygon(&[(x, y - 1.3 * r), (x + 1.3 * r, y), (x, y + 1.3 * r), (x - 1.3 * r, y)]),
+            ),
+            Shape::Cross => (
+                "path",
+                format!(
+                    "d=\"M{} {}L{} {}M{} {}L{} {}\" fill=\"none\"",
                     num(x - r),
                     num(y - r),
                     num(x + r),
@@ -223,34 +229,11 @@ impl Svg {
                     num(y + r),
                     num(x + r),
                     num(y - r)
-                );
-                let _ = write!(
-                    self.out,
-                    "<path d=\"{d}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{}\"",
-                    num(stroke_width)
-                );
-                match title {
-                    Some(t) => {
-                        let _ = writeln!(self.out, "><title>{}</title></path>", escape(t));
-                    }
-                    None => self.out.push_str("/>\n"),
-                }
-                return;
-            }
+                ),
+            ),
         };
-        let p: Vec<String> = pts.iter().map(|&(a, b)| format!("{},{}", num(a), num(b))).collect();
-        let _ = write!(
-            self.out,
-            "<polygon points=\"{}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{}\"",
-            p.join(" "),
-            num(stroke_width)
-        );
-        match title {
-            Some(t) => {
-                let _ = writeln!(self.out, "><title>{}</title></polygon>", escape(t));
-            }
-            None => self.out.push_str("/>\n"),
-        }
+        let _ = write!(self.out, "<{tag} {shape_attrs} {paint}");
+        self.close(tag, title);
     }
 
     /// A dashed straight line.
@@ -266,22 +249,14 @@ impl Svg {
         );
     }
 
-    fn close_with_title(&mut self, title: Option<&str>) {
+    /// Ends the element `tag` opened last: empty, or holding a hover title.
+    fn close(&mut self, tag: &str, title: Option<&str>) {
         match title {
             Some(t) => {
-                let _ = writeln!(self.out, "><title>{}</title></{}>", escape(t), self.last_tag());
+                let _ = writeln!(self.out, "><title>{}</title></{tag}>", escape(t));
             }
             None => self.out.push_str("/>\n"),
         }
-    }
-
-    fn last_tag(&self) -> &'static str {
-        let start = self.out.rfind('<').unwrap_or(0);
-        let tag = &self.out[start + 1..];
-        ["polyline", "rect", "line"]
-            .into_iter()
-            .find(|t| tag.starts_with(t))
-            .unwrap_or("g")
     }
 
     /// Closes the document.
