@@ -10,13 +10,13 @@ script refuses to run with other versions than the pinned ones, so a fixture nev
 silently. CI never runs Python: the fixtures are committed.
 
 Fixtures:
-  tests/fixtures/telemetry_seed42.csv  `telecluster generate --seed 42` (built with cargo here)
-  tests/fixtures/scalers.json          StandardScaler / RobustScaler / MinMaxScaler outputs
-  tests/fixtures/describe_seed42.json  pandas statistics of telemetry_seed42.csv
-  tests/fixtures/kmeans.json           KMeans on the seed data, iris, wine and telemetry_seed42
-  tests/fixtures/dbscan.json           DBSCAN labels and core indices on the seed data, moons,
+  crates/telecluster/tests/fixtures/telemetry_seed42.csv  `telecluster generate --seed 42` (built with cargo here)
+  crates/telecluster/tests/fixtures/scalers.json          StandardScaler / RobustScaler / MinMaxScaler outputs
+  crates/telecluster/tests/fixtures/describe_seed42.json  pandas statistics of telemetry_seed42.csv
+  crates/telecluster/tests/fixtures/kmeans.json           KMeans on the seed data, iris, wine and telemetry_seed42
+  crates/telecluster/tests/fixtures/dbscan.json           DBSCAN labels and core indices on the seed data, moons,
                                        circles, varied-density blobs, 5-d blobs, a two-cluster border case
-  tests/fixtures/hierarchy.json        scipy linkage (7 methods), dendrogram leaves, fcluster cuts and
+  crates/telecluster/tests/fixtures/hierarchy.json        scipy linkage (7 methods), dendrogram leaves, fcluster cuts and
                                        cophenetic correlation on hierarchy_test_data's X and Q_X, the
                                        seed data and random data
 
@@ -37,7 +37,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
 PINNED = {"numpy": "2.4.6", "scipy": "1.17.1", "scikit-learn": "1.9.1", "pandas": "3.1.1"}
-OUT = os.path.join("tests", "fixtures")
+OUT = os.path.join("crates", "telecluster", "tests", "fixtures")
 
 
 def check_versions():

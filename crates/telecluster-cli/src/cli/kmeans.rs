@@ -1,0 +1,264 @@
+//! `telecluster kmeans`: which endpoints behave alike. Computes the analysis' K-Means part and
+//! renders it.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use clap::ValueEnum;
+use telecluster::analysis::{kmeans_part, KChoice, KMeansPart, KMeansPartParams, PartReport, Prepared};
+use telecluster::cluster::Algorithm;
+use telecluster::explain::profile::Profile;
+use telecluster::format::human;
+use telecluster::io::csv::write_table;
+use telecluster::prep::Scaling;
+use telecluster::report::plot::scatter::{scatter_svg, ScatterPlot};
+use telecluster::report::words;
+use telecluster::select::elbow::{Choice, Elbow};
+use telecluster::{Matrix, TextColumn};
+
+use super::input::{InputArgs, ScaleArgs};
+use super::plot::PlotArgs;
+use super::progress::Steps;
+use super::Notices;
+
+/// The K-Means flags `kmeans`, `elbow`, `report` and `demo` share.
+#[derive(Debug, clap::Args)]
+pub struct KMeansArgs {
+    /// Runs from different k-means++ starts; the best is kept.
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    n_init: u64,
+
+    /// Iteration limit per run.
+    #[arg(long, default_value_t = 300, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_iter: u64,
+
+    /// Convergence tolerance, relative to the mean feature variance.
+    #[arg(long, default_value_t = 1e-4, value_name = "X", value_parser = parse_tol)]
+    tol: f64,
+
+    /// Random seed of every random choice; the same seed gives the same result.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+
+    /// Iteration scheme (all give the same labels): lloyd, hamerly (distance bounds), kdtree
+    /// (kd-tree filtering, up to 4 features), auto.
+    #[arg(long, value_enum, default_value_t = AlgorithmArg::Auto)]
+    algorithm: AlgorithmArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum AlgorithmArg {
+    Lloyd,
+    Hamerly,
+    Kdtree,
+    Auto,
+}
+
+fn parse_tol(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(t) if t >= 0.0 && t.is_finite() => Ok(t),
+        _ => Err(format!("expected a finite number >= 0, got {s:?}")),
+    }
+}
+
+impl KMeansArgs {
+    /// The K-Means part's parameters for `n_clusters`.
+    pub fn part(&self, n_clusters: KChoice) -> KMeansPartParams {
+        KMeansPartParams {
+            n_clusters,
+            n_init: self.n_init as usize,
+            max_iter: self.max_iter as usize,
+            tol: self.tol,
+            algorithm: match self.algorithm {
+                AlgorithmArg::Lloyd => Algorithm::Lloyd,
+                AlgorithmArg::Hamerly => Algorithm::Hamerly,
+                AlgorithmArg::Kdtree => Algorithm::KdTree,
+                AlgorithmArg::Auto => Algorithm::Auto,
+            },
+            seed: self.seed,
+        }
+    }
+}
+
+/// `--k`: a number, or `auto`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KArg {
+    Fixed(usize),
+    Auto,
+}
+
+impl FromStr for KArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "auto" {
+            return Ok(KArg::Auto);
+        }
+        match s.parse::<usize>() {
+            Ok(k) if k >= 1 => Ok(KArg::Fixed(k)),
+            _ => Err(format!("expected a whole number >= 1 or `auto`, got {s:?}")),
+        }
+    }
+}
+
+/// `--k` and `--k-max`, as `kmeans`, `report` and `demo` take them.
+#[derive(Debug, clap::Args)]
+pub struct KArgs {
+    /// Number of clusters, or `auto` to choose it from an elbow sweep and the silhouette.
+    #[arg(long, default_value = "auto", value_name = "N|auto", allow_hyphen_values = true)]
+    k: KArg,
+
+    /// Largest k `--k auto` tries.
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    k_max: u64,
+
+    #[command(flatten)]
+    pub kmeans: KMeansArgs,
+}
+
+impl KArgs {
+    /// The K-Means part's parameters.
+    pub fn part(&self) -> KMeansPartParams {
+        self.kmeans.part(match self.k {
+            KArg::Fixed(k) => KChoice::Given(k),
+            KArg::Auto => KChoice::Auto {
+                k_max: self.k_max as usize,
+            },
+        })
+    }
+}
+
+/// Flags of `kmeans`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+
+    #[command(flatten)]
+    scale: ScaleArgs,
+
+    #[command(flatten)]
+    k: KArgs,
+
+    /// Write the input rows with a `cluster` column (0-based, numbered by first appearance).
+    #[arg(short, long, value_name = "OUT.csv")]
+    output: Option<PathBuf>,
+
+    /// Print the K-Means part as JSON (the `kmeans` object of `report --json`) instead of a table.
+    #[arg(long)]
+    json: bool,
+
+    #[command(flatten)]
+    plot: PlotArgs,
+}
+
+/// Fits K-Means (choosing K when asked), then writes the labelled rows and the summary.
+pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
+    let table = args.input.load(notices)?;
+    let data = args.scale.prepare(&table, Scaling::Standard)?;
+    let mut steps = Steps::new(notices);
+    let part = kmeans_part(&data, &args.k.part(), &mut |s| steps.on(s))?;
+    drop(steps);
+    tell(&part, notices);
+    args.plot.write(|| draw(&data, &part, &args.plot))?;
+    if let Some(path) = &args.output {
+        let column = TextColumn {
+            name: "cluster".into(),
+            values: part.labels.iter().map(u32::to_string).collect(),
+        };
+        super::write_output(Some(path), |w| write_table(&table, &[column], w))?;
+    }
+    let header = data.header();
+    super::write_output(None, |w| {
+        if args.json {
+            super::write_json(w, &PartReport::new(&header, "kmeans", &part))
+        } else {
+            write_text(&header, &part, w)
+        }
+    })
+}
+
+/// Notices on standard error: how K was chosen when it deserves a second look, and warnings.
+pub fn tell(part: &KMeansPart, notices: Notices) {
+    if let Some(e) = &part.elbow {
+        explain_choice(e, notices);
+    }
+    for w in &part.warnings {
+        notices.say(format_args!("warning: {}", w.worded(&super::flags::flag)));
+    }
+}
+
+/// The groups, shaped and coloured, with their centroids and names from their profiles.
+fn draw(data: &Prepared<'_>, part: &KMeansPart, plot: &PlotArgs) -> anyhow::Result<String> {
+    let table = data.table();
+    let rows: Vec<Vec<f64>> = part.clusters.iter().map(|c| c.centroid.values().collect()).collect();
+    let centroids = Matrix::from_rows(&rows)?;
+    let groups: Vec<Option<u32>> = part.labels.iter().map(|&l| Some(l)).collect();
+    let names: Vec<String> = part.profiles.iter().map(Profile::legend).collect();
+    let view = plot.plane(table, data.z(), data.prep(), &centroids)?;
+    let hover: Vec<String> = (0..table.n_rows()).map(|i| table.label(i)).collect();
+    Ok(scatter_svg(&ScatterPlot {
+        title: format!("K-Means: {} groups in {}", part.k, table.source()),
+        x_label: view.x_label,
+        y_label: view.y_label,
+        points: Some(&view.points),
+        groups: Some(&groups),
+        group_names: names,
+        centres: Some(&view.centroids),
+        hover: Some(&hover),
+        ..ScatterPlot::default()
+    }))
+}
+
+/// Says on stderr when the choice of K deserves a second look.
+pub fn explain_choice(e: &Elbow, notices: Notices) {
+    if e.disagree() {
+        notices.say(format_args!(
+            "note: the elbow's knee is k={} but the best silhouette is at k={}; chose k={} ({})",
+            e.knee.map_or("none".into(), |k| k.to_string()),
+            e.best_silhouette.map_or("none".into(), |k| k.to_string()),
+            e.chosen,
+            match e.choice {
+                Choice::Knee => "the knee's silhouette is within 10% of the best",
+                _ => "the silhouette decided",
+            }
+        ));
+    }
+    if e.weak_structure {
+        notices.say("note: the best mean silhouette is below 0.25: the data shows no substantial clusters");
+    }
+    if let Some(n) = e.silhouette_sampled {
+        notices.say(format_args!(
+            "note: silhouettes were computed on a stratified sample of {n} rows"
+        ));
+    }
+}
+
+fn write_text(h: &telecluster::analysis::Header, p: &KMeansPart, w: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        w,
+        "K-Means on {}: {} rows, features {} ({} scaling)",
+        h.source,
+        h.rows,
+        h.features.join(", "),
+        h.scaling
+    )?;
+    writeln!(
+        w,
+        "k = {} ({}); inertia {} after {} iterations{}",
+        p.k,
+        words::k_chosen_by(p.chosen_by),
+        human(p.inertia),
+        p.n_iter,
+        if p.converged { "" } else { " (not converged)" }
+    )?;
+    let mut head = vec!["cluster".to_string(), "size".to_string()];
+    head.extend(h.features.iter().cloned());
+    let mut rows = vec![head];
+    for c in &p.clusters {
+        let mut r = vec![c.id.to_string(), c.size.to_string()];
+        r.extend(c.centroid.values().map(human));
+        rows.push(r);
+    }
+    super::write_columns(&rows, 1, w)
+}

@@ -1,0 +1,166 @@
+//! Command-line interface: one module per subcommand, each with its `Args` and `run`.
+
+mod dbscan;
+mod demo;
+mod describe;
+mod elbow;
+pub mod flags;
+mod generate;
+mod hierarchy;
+mod input;
+mod kdist;
+mod kmeans;
+mod plot;
+mod progress;
+mod report;
+
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use clap::{Parser, Subcommand};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (also when the reader of standard output stops early, as `| head` does)
+  1  error: unreadable or invalid input, failed write
+  2  usage error: unknown subcommand or flag, a flag value of the wrong form or outside its
+     range (also when the range depends on the data, as --k above the row count), or a flag
+     naming a column the input does not have";
+
+/// Finds structure in operations telemetry: groups of endpoints that behave alike, the ones that
+/// fit no group, and how they relate.
+#[derive(Debug, Parser)]
+#[command(name = "telecluster", version, about, after_help = EXIT_CODES, propagate_version = true)]
+pub struct Cli {
+    /// Print no notices on standard error (errors are still printed).
+    #[arg(short, long, global = true)]
+    quiet: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate the seed notebook's synthetic API telemetry as CSV.
+    #[command(after_help = EXIT_CODES)]
+    Generate(generate::Args),
+    /// Show what telecluster sees in a file: column roles and feature statistics.
+    #[command(after_help = EXIT_CODES)]
+    Describe(describe::Args),
+    /// Group rows that behave alike with K-Means (choosing K when not told).
+    #[command(after_help = EXIT_CODES)]
+    Kmeans(kmeans::Args),
+    /// Sweep K-Means over k = 1..k_max: inertia, silhouette, the knee and the chosen k.
+    #[command(after_help = EXIT_CODES)]
+    Elbow(elbow::Args),
+    /// Find rows that fit no group with DBSCAN, ranked by outlier score with their reasons.
+    #[command(after_help = EXIT_CODES)]
+    Dbscan(dbscan::Args),
+    /// The k-distance curve and the eps it suggests for DBSCAN.
+    #[command(after_help = EXIT_CODES)]
+    Kdist(kdist::Args),
+    /// Show how rows relate: hierarchical clustering, its dendrogram and flat cuts.
+    #[command(after_help = EXIT_CODES)]
+    Hierarchy(hierarchy::Args),
+    /// The whole analysis as one self-contained HTML report with every picture.
+    #[command(after_help = EXIT_CODES)]
+    Report(report::Args),
+    /// Generate the seed telemetry and write its report, pictures and data to a directory.
+    #[command(after_help = EXIT_CODES)]
+    Demo(demo::Args),
+}
+
+/// Where a subcommand reports notices (dropped rows and the like).
+#[derive(Clone, Copy, Debug)]
+pub struct Notices {
+    quiet: bool,
+}
+
+impl Notices {
+    /// Whether `--quiet` was given.
+    pub fn is_quiet(self) -> bool {
+        self.quiet
+    }
+
+    /// Prints a notice on standard error unless `--quiet`.
+    pub fn say(self, message: impl std::fmt::Display) {
+        if !self.quiet {
+            let _ = writeln!(io::stderr(), "telecluster: {message}");
+        }
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let notices = Notices { quiet: cli.quiet };
+    match cli.command {
+        Command::Generate(args) => generate::run(args),
+        Command::Describe(args) => describe::run(args, notices),
+        Command::Kmeans(args) => kmeans::run(args, notices),
+        Command::Elbow(args) => elbow::run(args, notices),
+        Command::Dbscan(args) => dbscan::run(args, notices),
+        Command::Kdist(args) => kdist::run(args, notices),
+        Command::Hierarchy(args) => hierarchy::run(args, notices),
+        Command::Report(args) => report::run(args, notices),
+        Command::Demo(args) => demo::run(args, notices),
+    }
+}
+
+/// Writes `rows` as aligned columns: the first `left` columns left-aligned (names), the rest
+/// right-aligned (numbers); trailing spaces trimmed.
+pub fn write_columns(rows: &[Vec<String>], left: usize, w: &mut dyn Write) -> io::Result<()> {
+    let n_cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..n_cols)
+        .map(|j| {
+            rows.iter()
+                .filter_map(|r| r.get(j))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in rows {
+        let mut line = String::new();
+        for (j, cell) in row.iter().enumerate() {
+            if j < left || j + 1 == n_cols && cell.chars().any(char::is_alphabetic) {
+                line.push_str(&format!("{cell:<w$}  ", w = widths[j]));
+            } else {
+                line.push_str(&format!("{cell:>w$}  ", w = widths[j]));
+            }
+        }
+        writeln!(w, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+/// Sends what `write` produces to `path` (atomically) or, without a path or with `-`, to
+/// standard output.
+pub fn write_output(path: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> anyhow::Result<()> {
+    match path {
+        Some(p) if p.as_os_str() != "-" => Ok(telecluster::io::write_atomic(p, write)?),
+        _ => {
+            let mut out = BufWriter::new(io::stdout().lock());
+            write(&mut out)?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
+/// Writes `value` as pretty JSON and a newline.
+pub fn write_json(w: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, value)?;
+    writeln!(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

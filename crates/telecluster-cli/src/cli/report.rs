@@ -1,0 +1,140 @@
+//! `telecluster report`: the notebook's whole analysis as one self-contained HTML page.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use telecluster::analysis::{analyse, Analysis, AnalysisParams, REPORT_HIERARCHY_ROWS};
+use telecluster::format::human;
+use telecluster::report::html::html;
+use telecluster::report::{pictures, Pictures};
+use telecluster::Table;
+
+use super::dbscan::DbscanArgs;
+use super::hierarchy::HierarchyArgs;
+use super::input::{InputArgs, ScaleArgs};
+use super::kmeans::KArgs;
+use super::progress::Steps;
+use super::Notices;
+
+/// Flags of the analysis, shared by `report` and `demo`: every part's flags, named as the
+/// subcommand that computes that part names them.
+#[derive(Debug, clap::Args)]
+pub struct AnalysisArgs {
+    #[command(flatten)]
+    scale: ScaleArgs,
+
+    #[command(flatten)]
+    k: KArgs,
+
+    #[command(flatten)]
+    dbscan: DbscanArgs,
+
+    #[command(flatten)]
+    hierarchy: HierarchyArgs,
+
+    /// Feature on the pictures' x axis (with --y) [default: the first, or principal components].
+    #[arg(long, value_name = "COLUMN", requires = "y")]
+    x: Option<String>,
+
+    /// Feature on the pictures' y axis (with --x).
+    #[arg(long, value_name = "COLUMN", requires = "x")]
+    y: Option<String>,
+}
+
+impl AnalysisArgs {
+    /// The analysis' parameters for `table`: `--seed` seeds every part.
+    pub fn params(&self, table: &Table) -> anyhow::Result<AnalysisParams> {
+        let seed = self.k.kmeans.seed;
+        Ok(AnalysisParams {
+            prep: self.scale.params(table, telecluster::prep::Scaling::Standard)?,
+            kmeans: self.k.part(),
+            dbscan: self.dbscan.part(seed),
+            hierarchy: self.hierarchy.part(seed, Some(REPORT_HIERARCHY_ROWS)),
+            axes: self.x.clone().zip(self.y.clone()),
+        })
+    }
+}
+
+/// Flags of `report`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+
+    #[command(flatten)]
+    analysis: AnalysisArgs,
+
+    /// The report file.
+    #[arg(short, long, default_value = "report.html", value_name = "FILE.html")]
+    output: PathBuf,
+
+    /// Also write the analysis as JSON beside the report (same name, `.json`).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs the analysis and writes the report.
+pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
+    let table = args.input.load(notices)?;
+    let (a, pics) = analyse_and_draw(&table, &args.analysis.params(&table)?, notices)?;
+    write_report(&a, &pics, &args.output, args.json)?;
+    summary(&a, &args.output, &mut std::io::stdout().lock())?;
+    Ok(())
+}
+
+/// The analysis and its pictures.
+pub fn analyse_and_draw(
+    table: &Table,
+    params: &AnalysisParams,
+    notices: Notices,
+) -> anyhow::Result<(Analysis, Pictures)> {
+    let mut steps = Steps::new(notices);
+    let a = analyse(table, params, &mut |s| steps.on(s))?;
+    drop(steps);
+    super::kmeans::tell(&a.kmeans, notices);
+    super::dbscan::tell(&a.dbscan, notices);
+    let pics = pictures(&a);
+    Ok((a, pics))
+}
+
+/// Writes the HTML (and the JSON beside it) atomically.
+pub fn write_report(a: &Analysis, pics: &Pictures, path: &Path, json: bool) -> anyhow::Result<()> {
+    let page = html(a, pics);
+    super::write_output(Some(path), |w| w.write_all(page.as_bytes()))?;
+    if json {
+        let json_path = path.with_extension("json");
+        super::write_output(Some(&json_path), |w| super::write_json(w, a))?;
+    }
+    Ok(())
+}
+
+/// A few lines for the terminal: the groups, the top anomalies, where the report is.
+pub fn summary(a: &Analysis, path: &Path, w: &mut dyn Write) -> std::io::Result<()> {
+    let groups: Vec<String> = a
+        .kmeans
+        .profiles
+        .iter()
+        .map(|p| format!("{} ({})", p.name, p.size))
+        .collect();
+    writeln!(
+        w,
+        "{}: {} rows in {} groups: {}",
+        a.header.source,
+        a.header.rows,
+        a.kmeans.k,
+        groups.join(", ")
+    )?;
+    writeln!(
+        w,
+        "{} anomalies (rows that fit no group), highest score first:",
+        a.dbscan.n_noise
+    )?;
+    for an in a.dbscan.anomalies.iter().take(3) {
+        let why = an.reasons.first().map(ToString::to_string).unwrap_or_default();
+        writeln!(w, "  {}  score {}  {}", an.id, human(an.score), why)?;
+    }
+    if a.dbscan.n_noise > 3 {
+        writeln!(w, "  ... and {} more in the report", a.dbscan.n_noise - 3)?;
+    }
+    writeln!(w, "report: {}", path.display())
+}

@@ -1,0 +1,218 @@
+//! The DBSCAN part: eps chosen (or given), the groups, and every row that fits no group ranked
+//! by outlier score, with its reasons in the telemetry's own units.
+
+use serde::Serialize;
+
+use super::{Named, Prepared, Step};
+use crate::cluster::dbscan::{estimate_work, Index, Label, RedFlag};
+use crate::cluster::DbscanParams;
+use crate::error::{Error, Param, Result};
+use crate::explain::anomaly::{explain, Reason};
+use crate::explain::profile::{profiles, Profile};
+use crate::select::kdist::{curve, KDistance, MAX_CURVE_ROWS};
+
+/// Rows from which the part estimates DBSCAN's work before fitting (see [`Step::Dbscan`]).
+const ESTIMATE_FROM_ROWS: usize = 100_000;
+/// Rows sampled for that estimate.
+const ESTIMATE_SAMPLE: usize = 2000;
+
+/// DBSCAN's radius.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EpsChoice {
+    /// This radius (prepared units).
+    Given(f64),
+    /// The knee of the k-distance curve.
+    Auto,
+}
+
+/// Parameters of the DBSCAN part.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct DbscanPartParams {
+    /// The radius, or how to choose it.
+    pub eps: EpsChoice,
+    /// Rows within eps, the row itself included, that make a row core; `None` is 2 × features.
+    pub min_samples: Option<usize>,
+    /// The spatial index (every choice gives the same labels).
+    pub index: Index,
+    /// Seed of the samples (the k-distance curve of many rows, the work estimate).
+    pub seed: u64,
+}
+
+impl Default for DbscanPartParams {
+    fn default() -> Self {
+        DbscanPartParams {
+            eps: EpsChoice::Auto,
+            min_samples: None,
+            index: Index::Auto,
+            seed: 0,
+        }
+    }
+}
+
+/// How eps was chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EpsChosenBy {
+    /// Given by the caller.
+    Given,
+    /// The k-distance at the curve's knee.
+    KDistanceKnee,
+    /// The curve has no knee (every row about equally dense): its median.
+    KDistanceMedian,
+}
+
+/// One DBSCAN group.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DbscanCluster {
+    /// The cluster's number (scikit-learn's order).
+    pub id: u32,
+    /// Rows in the cluster.
+    pub size: usize,
+    /// Per feature, the median in original units.
+    pub median: Named,
+}
+
+/// A row in no group, with why it stands out.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AnomalyRecord {
+    /// The entity's id (or row number).
+    pub id: String,
+    /// 0-based row of the input.
+    pub row: usize,
+    /// Outlier score (see [`crate::explain::anomaly`]).
+    pub score: f64,
+    /// The row's values in original units.
+    pub values: Named,
+    /// The group it is compared with (the nearest core row's), if there is any group.
+    pub nearest_cluster: Option<u32>,
+    /// The features that make it odd, strongest first.
+    pub reasons: Vec<Reason>,
+}
+
+/// The DBSCAN part.
+#[derive(Clone, Debug, Serialize)]
+pub struct DbscanPart {
+    /// The parameters asked for.
+    pub params: DbscanPartParams,
+    /// The radius used (prepared units).
+    pub eps: f64,
+    /// How eps was chosen.
+    pub eps_chosen_by: EpsChosenBy,
+    /// Rows within eps that make a row core.
+    pub min_samples: usize,
+    /// The k-distance curve (absent when undefined: `min_samples` < 2, or too few rows).
+    pub kdist: Option<KDistance>,
+    /// Groups found.
+    pub n_clusters: usize,
+    /// Rows in no group.
+    pub n_noise: usize,
+    /// Core rows.
+    pub n_core: usize,
+    /// Label of each row: its cluster, or noise (serialised as −1, scikit-learn's convention).
+    pub labels: Vec<Label>,
+    /// The core rows, ascending (scikit-learn's `core_sample_indices_`).
+    pub core_sample_indices: Vec<usize>,
+    /// Outlier score of each row.
+    pub scores: Vec<f64>,
+    /// The groups, by number.
+    pub clusters: Vec<DbscanCluster>,
+    /// Each group against the fleet, by number.
+    pub profiles: Vec<Profile>,
+    /// Every row in no group, highest score first.
+    pub anomalies: Vec<AnomalyRecord>,
+    /// Signs that the parameters do not fit the data.
+    pub red_flags: Vec<RedFlag>,
+}
+
+/// Chooses eps when asked, fits DBSCAN on the prepared data, and scores and explains the rows.
+///
+/// # Errors
+/// The engine's errors, and [`Error::InvalidParam`] for `eps` when it is to be chosen but every
+/// k-distance is 0 (rows with `min_samples − 1` exact duplicates or more).
+pub fn dbscan_part(data: &Prepared<'_>, p: &DbscanPartParams, progress: &mut dyn FnMut(Step)) -> Result<DbscanPart> {
+    let (z, table) = (data.z(), data.table());
+    let min_samples = p.min_samples.unwrap_or(2 * z.n_cols());
+    let curve_defined = min_samples >= 2 && z.n_rows() > min_samples - 1;
+    let kdist = if p.eps == EpsChoice::Auto || curve_defined {
+        progress(Step::KDistance);
+        Some(curve(z, min_samples, MAX_CURVE_ROWS, p.seed)?)
+    } else {
+        None
+    };
+    let (eps, eps_chosen_by) = match (p.eps, &kdist) {
+        (EpsChoice::Given(e), _) => (e, EpsChosenBy::Given),
+        (EpsChoice::Auto, Some(c)) if c.eps > 0.0 => (
+            c.eps,
+            if c.knee.is_some() {
+                EpsChosenBy::KDistanceKnee
+            } else {
+                EpsChosenBy::KDistanceMedian
+            },
+        ),
+        (EpsChoice::Auto, _) => {
+            return Err(Error::invalid(
+                Param::Eps,
+                "auto",
+                format!(
+                    "cannot be chosen: every row has {} exact duplicate(s) or more, so every \
+                     k-distance is 0 and there is no scale to choose eps from; give a number",
+                    min_samples.saturating_sub(1)
+                ),
+            ))
+        }
+    };
+    let params = DbscanParams::new(eps, min_samples).index(p.index).check()?;
+    let estimate =
+        (z.n_rows() >= ESTIMATE_FROM_ROWS).then(|| estimate_work(z, eps, min_samples, ESTIMATE_SAMPLE, p.seed));
+    progress(Step::Dbscan {
+        rows: z.n_rows(),
+        estimate,
+    });
+    let model = params.fit(z)?;
+    progress(Step::Explain { rows: z.n_rows() });
+    let x = table.x();
+    let features = table.features();
+    let e = explain(&model, z, x, features);
+    let groups: Vec<Option<u32>> = model.labels().iter().map(|l| l.cluster()).collect();
+    let clusters = model
+        .cluster_sizes()
+        .iter()
+        .enumerate()
+        .map(|(c, &size)| DbscanCluster {
+            id: c as u32,
+            size,
+            median: Named::new(features, &e.medians[c]),
+        })
+        .collect();
+    let anomalies = e
+        .anomalies
+        .into_iter()
+        .map(|a| AnomalyRecord {
+            id: table.label(a.row),
+            row: a.row,
+            score: a.score,
+            values: Named::new(features, x.row(a.row)),
+            nearest_cluster: a.nearest_cluster,
+            reasons: a.reasons,
+        })
+        .collect();
+    let core_sample_indices = model.core_indices();
+    Ok(DbscanPart {
+        params: *p,
+        eps,
+        eps_chosen_by,
+        min_samples,
+        kdist,
+        n_clusters: model.n_clusters(),
+        n_noise: model.n_noise(),
+        n_core: core_sample_indices.len(),
+        labels: model.labels().to_vec(),
+        core_sample_indices,
+        scores: e.scores,
+        clusters,
+        profiles: profiles(x, &groups, model.n_clusters(), features),
+        anomalies,
+        red_flags: model.red_flags(),
+    })
+}

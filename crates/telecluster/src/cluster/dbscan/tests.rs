@@ -1,0 +1,219 @@
+use proptest::prelude::{prop, prop_assert, prop_assert_eq, proptest, Strategy};
+
+use super::*;
+use crate::rng::Rng;
+
+/// scikit-learn's algorithm, literally: every neighbourhood stored, then the depth-first
+/// expansion of `dbscan_inner`.
+fn reference(x: &Matrix, eps: f64, ms: usize) -> (Vec<i64>, Vec<bool>) {
+    let n = x.n_rows();
+    let e2 = eps * eps;
+    let hoods: Vec<Vec<usize>> = (0..n)
+        .map(|i| (0..n).filter(|&j| sq_dist(x.row(i), x.row(j)) <= e2).collect())
+        .collect();
+    let core: Vec<bool> = hoods.iter().map(|h| h.len() >= ms).collect();
+    let mut labels = vec![-1i64; n];
+    let mut next = 0;
+    for start in 0..n {
+        if labels[start] != -1 || !core[start] {
+            continue;
+        }
+        let mut stack = vec![];
+        let mut i = start;
+        loop {
+            if labels[i] == -1 {
+                labels[i] = next;
+                if core[i] {
+                    stack.extend(hoods[i].iter().copied().filter(|&v| labels[v] == -1));
+                }
+            }
+            match stack.pop() {
+                Some(v) => i = v,
+                None => break,
+            }
+        }
+        next += 1;
+    }
+    (labels, core)
+}
+
+fn fit(x: &Matrix, eps: f64, ms: usize, index: Index) -> Dbscan {
+    DbscanParams::new(eps, ms).index(index).check().unwrap().fit(x).unwrap()
+}
+
+fn as_i64(m: &Dbscan) -> Vec<i64> {
+    m.labels().iter().map(|l| l.as_i64()).collect()
+}
+
+/// Blobs, a ring of sparse rows and exact duplicates, on a coarse lattice so that distances
+/// of exactly eps occur.
+fn data(seed: u64, n: usize, d: usize) -> Matrix {
+    let mut rng = Rng::new(seed);
+    let mut v = Vec::with_capacity(n * d);
+    for i in 0..n {
+        let centre = (i % 3) as f64 * 2.0;
+        for _ in 0..d {
+            let spread = if i % 10 == 0 { 3.0 } else { 0.4 };
+            v.push(((centre + rng.normal() * spread) * 8.0).round() / 8.0);
+        }
+    }
+    Matrix::new(v, n, d).unwrap()
+}
+
+#[test]
+fn labels_equal_the_reference_on_every_index() {
+    for d in 1..=5 {
+        for seed in 0..3 {
+            let x = data(seed, 400, d);
+            for (eps, ms) in [(0.25, 4), (0.5, 5), (0.125, 2), (1.0, 30), (0.3, 1)] {
+                let (want, want_core) = reference(&x, eps, ms);
+                for index in [Index::Auto, Index::Grid, Index::KdTree] {
+                    let m = fit(&x, eps, ms, index);
+                    assert_eq!(as_i64(&m), want, "d={d} seed={seed} eps={eps} ms={ms} {index:?}");
+                    assert_eq!(m.is_core(), want_core);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_border_row_between_two_clusters_goes_to_the_lower_number() {
+    // Cluster A (rows 1-5) starts first, cluster B (rows 6-10) second; row 0 sits within eps
+    // of one core row of each and is not core itself (3 rows within eps, min_samples 4).
+    // scikit-learn gives it to A, cluster 0.
+    let a = [-1.0, -1.2, -1.4, -1.6, -1.8];
+    let b = [1.0, 1.2, 1.4, 1.6, 1.8];
+    let rows: Vec<[f64; 1]> = std::iter::once(0.0).chain(a).chain(b).map(|v| [v]).collect();
+    let x = Matrix::from_rows(&rows).unwrap();
+    for index in [Index::Grid, Index::KdTree] {
+        let m = fit(&x, 1.0, 4, index);
+        assert_eq!(as_i64(&m), [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
+        assert!(!m.is_core()[0]);
+        assert_eq!(as_i64(&m), reference(&x, 1.0, 4).0);
+    }
+    // B's rows first: B is cluster 0 now, and takes row 0.
+    let rows: Vec<[f64; 1]> = std::iter::once(0.0).chain(b).chain(a).map(|v| [v]).collect();
+    let x = Matrix::from_rows(&rows).unwrap();
+    let m = fit(&x, 1.0, 4, Index::Auto);
+    assert_eq!(as_i64(&m), [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
+    assert_eq!(x.row(0), [0.0]);
+}
+
+#[test]
+fn edge_cases() {
+    let one = Matrix::from_rows(&[[1.0, 2.0]]).unwrap();
+    assert_eq!(as_i64(&fit(&one, 0.5, 1, Index::Auto)), [0]);
+    assert_eq!(as_i64(&fit(&one, 0.5, 2, Index::Auto)), [-1]);
+    let dup = Matrix::from_rows(&[[1.0], [1.0], [1.0]]).unwrap();
+    let m = fit(&dup, 1e-300, 3, Index::Auto);
+    assert_eq!(as_i64(&m), [0, 0, 0]);
+    assert_eq!(m.core_indices(), [0, 1, 2]);
+    // A tiny eps against a wide spread: the grid declines and the kd-tree answers.
+    let wide = Matrix::from_rows(&[[0.0], [1e-12], [1e12]]).unwrap();
+    assert_eq!(as_i64(&fit(&wide, 1e-9, 2, Index::Grid)), [0, 0, -1]);
+    assert!(DbscanParams::new(0.0, 5).check().is_err());
+    assert!(DbscanParams::new(f64::NAN, 5).check().is_err());
+    assert!(DbscanParams::new(f64::INFINITY, 5).check().is_err());
+    assert!(DbscanParams::new(1.0, 0).check().is_err());
+    let m = fit(&Matrix::zeros(0, 2), 1.0, 2, Index::Auto);
+    assert!(m.labels().is_empty());
+}
+
+#[test]
+fn identical_with_one_and_two_threads() {
+    let x = data(9, 3000, 2);
+    let run = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| (fit(&x, 0.2, 6, Index::Grid), fit(&x, 0.2, 6, Index::KdTree)))
+    };
+    let (a, b) = (run(1), run(2));
+    assert_eq!(a, b);
+    assert_eq!(a.0, a.1);
+}
+
+#[test]
+fn work_estimate_is_close_on_uniform_data() {
+    let x = data(2, 4000, 2);
+    let est = estimate_work(&x, 0.5, 5, 4000, 1);
+    let (_, core) = reference(&x, 0.5, 5);
+    let exact: f64 = (0..4000)
+        .map(|i| (0..4000).filter(|&j| sq_dist(x.row(i), x.row(j)) <= 0.25).count() as f64)
+        .sum::<f64>()
+        / 4000.0;
+    assert!((est.mean_neighbours - exact).abs() < 1e-9, "a full sample is exact");
+    assert!((est.core_fraction - core.iter().filter(|&&c| c).count() as f64 / 4000.0).abs() < 1e-12);
+    let est = estimate_work(&x, 0.5, 5, 500, 1);
+    assert!(
+        (est.mean_neighbours / exact - 1.0).abs() < 0.25,
+        "{} vs {exact}",
+        est.mean_neighbours
+    );
+}
+
+fn points() -> impl Strategy<Value = (Vec<[f64; 2]>, f64, usize)> {
+    (prop::collection::vec((0i32..40, 0i32..40), 1..120), 1u32..12, 1usize..8).prop_map(|(v, e, ms)| {
+        let pts = v.iter().map(|&(a, b)| [a as f64 * 0.1, b as f64 * 0.1]).collect();
+        (pts, e as f64 * 0.05, ms)
+    })
+}
+
+proptest! {
+    #[test]
+    fn dbscan_invariants((pts, eps, ms) in points()) {
+        let x = Matrix::from_rows(&pts).unwrap();
+        let m = fit(&x, eps, ms, Index::Auto);
+        let e2 = eps * eps;
+        let n = pts.len();
+        let within = |a: usize, b: usize| sq_dist(x.row(a), x.row(b)) <= e2;
+        for i in 0..n {
+            let count = (0..n).filter(|&j| within(i, j)).count();
+            prop_assert_eq!(m.is_core()[i], count >= ms);
+            if m.labels()[i] == Label::Noise {
+                prop_assert!(!m.is_core()[i]);
+                prop_assert!(!(0..n).any(|j| m.is_core()[j] && within(i, j)));
+            }
+        }
+        prop_assert_eq!(as_i64(&m), reference(&x, eps, ms).0);
+
+        // Reversed rows: the same core set, the same partition of core rows, the same noise
+        // set; a border row may change cluster only between clusters it touches.
+        let rev: Vec<[f64; 2]> = pts.iter().rev().copied().collect();
+        let r = fit(&Matrix::from_rows(&rev).unwrap(), eps, ms, Index::Auto);
+        let back = |i: usize| n - 1 - i;
+        for i in 0..n {
+            prop_assert_eq!(m.is_core()[i], r.is_core()[back(i)]);
+            prop_assert_eq!(m.labels()[i] == Label::Noise, r.labels()[back(i)] == Label::Noise);
+            for j in 0..n {
+                if m.is_core()[i] && m.is_core()[j] {
+                    prop_assert_eq!(
+                        m.labels()[i] == m.labels()[j],
+                        r.labels()[back(i)] == r.labels()[back(j)]
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn red_flags_name_what_went_wrong() {
+    let x = data(1, 300, 2);
+    assert_eq!(fit(&x, 0.01, 100, Index::Auto).red_flags(), [RedFlag::NoCore]);
+    let all = fit(&x, 100.0, 2, Index::Auto).red_flags();
+    assert_eq!(all, [RedFlag::AllCore, RedFlag::SingleCluster]);
+    let sparse = fit(&x, 0.13, 12, Index::Auto);
+    let flags = sparse.red_flags();
+    assert!(
+        matches!(flags.last(), Some(RedFlag::MostlyNoise { fraction }) if *fraction > 0.5),
+        "{flags:?}"
+    );
+    let fine = fit(&x, 0.5, 5, Index::Auto);
+    assert!(
+        fine.red_flags().is_empty(),
+        "{:?} {}",
+        fine.red_flags(),
+        fine.n_clusters()
+    );
+    assert!(RedFlag::NoCore.to_string().contains("raise eps"));
+}

@@ -1,0 +1,31 @@
+//! The phrases every renderer uses for the analysis' typed choices, so the HTML report and the
+//! command line's text say the same thing.
+
+use crate::analysis::{EpsChosenBy, KChosenBy};
+use crate::explain::anomaly::Reason;
+use crate::select::elbow::Choice;
+
+/// How k was chosen, as a phrase: `elbow knee and silhouette agree`.
+pub fn k_chosen_by(c: KChosenBy) -> &'static str {
+    match c {
+        KChosenBy::Given => "given",
+        KChosenBy::Elbow(Choice::Agree) => "elbow knee and silhouette agree",
+        KChosenBy::Elbow(Choice::Knee) => "elbow knee (silhouette prefers another k)",
+        KChosenBy::Elbow(Choice::Silhouette) => "silhouette (the knee's is much lower)",
+        KChosenBy::Elbow(Choice::Default) => "default (too few k to compare)",
+    }
+}
+
+/// How eps was chosen, as a phrase: `k-distance knee`.
+pub fn eps_chosen_by(c: EpsChosenBy) -> &'static str {
+    match c {
+        EpsChosenBy::Given => "given",
+        EpsChosenBy::KDistanceKnee => "k-distance knee",
+        EpsChosenBy::KDistanceMedian => "k-distance median (the curve has no knee)",
+    }
+}
+
+/// An anomaly's reasons on one line, strongest first, separated by `; `.
+pub fn reasons(rs: &[Reason]) -> String {
+    rs.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}

@@ -1,0 +1,204 @@
+//! The eps assistant: the sorted k-distance curve and its knee.
+//!
+//! A row's k-distance is the distance to its k-th nearest other row, with k = `min_samples − 1`
+//! (the row itself is the first of its `min_samples`). Sorted ascending, the curve is flat over
+//! rows inside dense groups and rises steeply at the sparse ones; its knee (the same Kneedle as
+//! for the elbow, [`Shape::ConvexIncreasing`]) is the distance where density gives out, and the
+//! suggested `eps`. At that eps, rows at or left of the knee have `min_samples` rows within eps
+//! and are core; rows on the steep part are not.
+//!
+//! Above `max_rows` rows the curve is drawn for a uniform random sample of rows (their
+//! k-distances still measured against every row), and says so.
+
+use rayon::prelude::*;
+
+use super::kneedle::{knee, Shape};
+use crate::error::{Error, Param, Result};
+use crate::index::kdtree::KdTree;
+use crate::matrix::Matrix;
+use crate::rng::Rng;
+use crate::stats::quantile_sorted;
+
+/// Rows above which the curve is drawn for a sample ([`curve`]'s default).
+pub const MAX_CURVE_ROWS: usize = 20_000;
+
+/// The k-distance curve and the eps it suggests.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct KDistance {
+    /// Neighbours counted (`min_samples − 1`).
+    pub k: usize,
+    /// Rows in the input.
+    pub n_rows: usize,
+    /// Rows on the curve: all of them, or a sample above [`MAX_CURVE_ROWS`].
+    pub sampled_rows: usize,
+    /// The k-distances, ascending.
+    pub sorted: Vec<f64>,
+    /// Index of the knee on `sorted`, if the curve bends.
+    pub knee: Option<usize>,
+    /// Suggested eps: the k-distance at the knee, or the median k-distance of a curve without
+    /// one (every row about equally dense). Where that is 0 (rows with `k` exact duplicates),
+    /// the smallest positive k-distance instead; 0 only when every k-distance is 0.
+    pub eps: f64,
+}
+
+impl KDistance {
+    /// Whether the curve was drawn from a sample of rows.
+    pub fn is_sampled(&self) -> bool {
+        self.sampled_rows < self.n_rows
+    }
+}
+
+/// Every row's distance to its `k`-th nearest other row (`k ≥ 1`; infinity with fewer than
+/// `k` other rows), over a kd-tree of the rows.
+pub fn k_distances(x: &Matrix, k: usize) -> Vec<f64> {
+    let tree = KdTree::build(x.as_slice(), x.n_cols());
+    // Queries in tree order: consecutive queries are near each other and visit the same nodes,
+    // which stay in cache.
+    let by_pos: Vec<f64> = (0..tree.len())
+        .into_par_iter()
+        .map(|p| tree.kth_sq_dist(tree.point(p), k + 1).sqrt())
+        .collect();
+    let mut out = vec![0.0; tree.len()];
+    for (p, v) in by_pos.into_iter().enumerate() {
+        out[tree.row(p)] = v;
+    }
+    out
+}
+
+fn rows_k_distances(tree: &KdTree, x: &Matrix, k: usize, rows: &[usize]) -> Vec<f64> {
+    // The row itself is at distance 0: the k-th other row is the (k + 1)-th overall.
+    rows.par_iter()
+        .map(|&r| tree.kth_sq_dist(x.row(r), k + 1).sqrt())
+        .collect()
+}
+
+/// The k-distance curve for `min_samples` (≥ 2) and its suggested eps; at most `max_rows`
+/// rows on the curve (a seeded uniform sample above).
+///
+/// # Errors
+/// [`Error::InvalidParam`] when `min_samples < 2` (no neighbour to measure) or the input has
+/// no more than `min_samples − 1` rows.
+///
+/// # Examples
+/// ```
+/// use telecluster::{Matrix, select::kdist::curve};
+/// // A tight group of 20 rows and two far ones.
+/// let mut rows: Vec<[f64; 1]> = (0..20).map(|i| [i as f64 * 0.01]).collect();
+/// rows.push([5.0]);
+/// rows.push([9.0]);
+/// let c = curve(&Matrix::from_rows(&rows).unwrap(), 3, 1000, 0)?;
+/// assert!(c.eps >= 0.02 && c.eps < 1.0, "{}", c.eps);
+/// # Ok::<(), telecluster::Error>(())
+/// ```
+pub fn curve(x: &Matrix, min_samples: usize, max_rows: usize, seed: u64) -> Result<KDistance> {
+    if min_samples < 2 {
+        return Err(Error::invalid(
+            Param::MinSamples,
+            min_samples,
+            "must be >= 2 for a k-distance curve",
+        ));
+    }
+    let n = x.n_rows();
+    let k = min_samples - 1;
+    if n <= k {
+        return Err(Error::invalid(
+            Param::MinSamples,
+            min_samples,
+            format!("needs more rows than min_samples - 1 = {k} (the input has {n})"),
+        ));
+    }
+    let rows: Vec<usize> = if n > max_rows.max(3) {
+        let mut r = Rng::new(seed).sample_indices(n, max_rows.max(3));
+        r.sort_unstable();
+        r
+    } else {
+        (0..n).collect()
+    };
+    let tree = KdTree::build(x.as_slice(), x.n_cols());
+    let mut sorted = rows_k_distances(&tree, x, k, &rows);
+    sorted.sort_by(f64::total_cmp);
+    let xs: Vec<f64> = (0..sorted.len()).map(|i| i as f64).collect();
+    let knee_at = knee(&xs, &sorted, 1.0, Shape::ConvexIncreasing);
+    let eps = match knee_at {
+        Some(i) => sorted[i],
+        None => quantile_sorted(&sorted, 0.5),
+    };
+    // A radius of 0 joins only exact duplicates: take the first scale at which rows meet.
+    let eps = if eps > 0.0 {
+        eps
+    } else {
+        sorted.iter().copied().find(|&v| v > 0.0).unwrap_or(0.0)
+    };
+    Ok(KDistance {
+        k,
+        n_rows: n,
+        sampled_rows: rows.len(),
+        sorted,
+        knee: knee_at,
+        eps,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metric::sq_dist;
+
+    #[test]
+    fn k_distances_equal_brute_force() {
+        let mut rng = Rng::new(4);
+        let x = Matrix::new((0..300 * 3).map(|_| rng.normal()).collect(), 300, 3).unwrap();
+        for k in [1, 4, 299] {
+            let got = k_distances(&x, k);
+            for (i, &g) in got.iter().enumerate() {
+                let mut d: Vec<f64> = (0..300)
+                    .filter(|&j| j != i)
+                    .map(|j| sq_dist(x.row(i), x.row(j)).sqrt())
+                    .collect();
+                d.sort_by(f64::total_cmp);
+                assert_eq!(g, d[k - 1]);
+            }
+        }
+        assert_eq!(k_distances(&x, 300)[0], f64::INFINITY);
+    }
+
+    #[test]
+    fn knee_separates_dense_rows_from_outliers() {
+        let mut rng = Rng::new(8);
+        let mut v = Vec::new();
+        for _ in 0..500 {
+            v.extend([rng.normal() * 0.1, rng.normal() * 0.1]);
+        }
+        for i in 0..10 {
+            v.extend([3.0 + i as f64, -3.0 - i as f64]);
+        }
+        let x = Matrix::new(v, 510, 2).unwrap();
+        let c = curve(&x, 4, MAX_CURVE_ROWS, 0).unwrap();
+        assert_eq!(c.k, 3);
+        assert!(!c.is_sampled());
+        let outlier_kdist = 2.0f64.sqrt();
+        assert!(c.eps < outlier_kdist, "{}", c.eps);
+        let dense = c.sorted[250];
+        assert!(c.eps >= dense, "eps {} below the median k-distance {dense}", c.eps);
+        // sampling keeps the answer in the same range
+        let s = curve(&x, 4, 200, 1).unwrap();
+        assert!(s.is_sampled() && s.sorted.len() == 200);
+        assert!(s.eps < outlier_kdist);
+    }
+
+    #[test]
+    fn rejects_what_has_no_curve() {
+        let x = Matrix::from_rows(&[[0.0], [1.0]]).unwrap();
+        assert!(curve(&x, 1, 100, 0).is_err());
+        assert!(curve(&x, 3, 100, 0).is_err());
+        let flat = Matrix::from_rows(&[[0.0], [1.0], [2.0], [3.0]]).unwrap();
+        let c = curve(&flat, 2, 100, 0).unwrap();
+        assert_eq!((c.knee, c.eps), (None, 1.0));
+        // mostly duplicates: the knee sits on 0, the suggestion moves to the first positive
+        let dups = Matrix::from_rows(&[[0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [3.0], [3.5]]).unwrap();
+        let c = curve(&dups, 2, 100, 0).unwrap();
+        assert_eq!(c.eps, 0.5);
+        let same = Matrix::from_rows(&[[1.0], [1.0], [1.0]]).unwrap();
+        assert_eq!(curve(&same, 2, 100, 0).unwrap().eps, 0.0);
+    }
+}
