@@ -26,6 +26,8 @@
 //! # Ok::<(), telecluster::Error>(())
 //! ```
 #![deny(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod analysis;
 pub mod cluster;
@@ -41,6 +43,7 @@ pub mod prep;
 pub mod report;
 pub mod rng;
 pub mod select;
+mod simd;
 pub mod stats;
 
 pub use data::table::{Role, Table, TextColumn};

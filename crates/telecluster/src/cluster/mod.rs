@@ -2,16 +2,13 @@
 //! parameters once (`Params::new(..).check()?`), and `fit` returns a fitted model.
 
 pub mod dbscan;
-pub mod distance;
+pub(crate) mod distance;
 pub mod kmeans;
-mod kmeans_filter;
-pub mod kmeans_init;
-mod kmeans_iter;
 pub mod linkage;
 
 pub use dbscan::{Dbscan, DbscanParams, DbscanValidParams, Label, RedFlag};
+pub use kmeans::Init;
 pub use kmeans::{Algorithm, KMeans, KMeansParams, KMeansValidParams, Refine};
-pub use kmeans_init::Init;
 pub use linkage::{Dendrogram, LinkageParams, Method};
 
 /// Renumbers cluster labels in order of first appearance (the first row's cluster becomes 0),

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use super::{block_min, RawMerge};
+use crate::simd::{self, Kernel};
 
 /// Live clusters per block of a scan.
 const BLOCK: usize = 256;
@@ -73,19 +74,13 @@ impl Live {
     /// The nearest live entry to `q` other than entry `skip`: `(criterion, slot)`, lowest slot
     /// among equals, over entries `lo..hi`.
     fn scan(&self, q: &[f64], sq: f64, skip: usize, lo: usize, hi: usize) -> (f64, u32) {
-        #[cfg(target_arch = "x86_64")]
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2, as just checked. FMA stays off: fused multiply-adds
-            // would round differently from the portable path.
-            return unsafe { self.scan_avx2(q, sq, skip, lo, hi) };
-        }
-        self.scan_lanes(q, sq, skip, lo, hi)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    unsafe fn scan_avx2(&self, q: &[f64], sq: f64, skip: usize, lo: usize, hi: usize) -> (f64, u32) {
-        self.scan_lanes(q, sq, skip, lo, hi)
+        simd::run(Scan {
+            live: self,
+            q,
+            sq,
+            skip,
+            range: (lo, hi),
+        })
     }
 
     #[inline(always)]
@@ -146,6 +141,24 @@ impl Live {
     }
 }
 
+/// One scan, for [`simd::run`].
+struct Scan<'a> {
+    live: &'a Live,
+    q: &'a [f64],
+    sq: f64,
+    skip: usize,
+    range: (usize, usize),
+}
+
+impl Kernel for Scan<'_> {
+    type Output = (f64, u32);
+    #[inline(always)]
+    fn run(self) -> (f64, u32) {
+        self.live
+            .scan_lanes(self.q, self.sq, self.skip, self.range.0, self.range.1)
+    }
+}
+
 fn better(a: (f64, u32), b: (f64, u32)) -> (f64, u32) {
     if b.0 < a.0 || (b.0 == a.0 && b.1 < a.1) {
         b
@@ -165,7 +178,8 @@ struct Job {
 }
 
 // SAFETY: the pointer is only dereferenced by the helper between a job's posting and its
-// completion, while the owning thread waits without touching `Live` (see `Helper::nearest`).
+// completion, while the owning thread waits without touching `Live` (see `Helper::nearest`);
+// the owner does not return from `nearest` before the helper is done with it or has died.
 unsafe impl Send for Job {}
 
 /// A second thread that stays awake for the whole linkage and takes half of every long scan.
@@ -173,12 +187,40 @@ unsafe impl Send for Job {}
 /// helper spins between jobs instead of sleeping. Each half's minimum is exact and the halves
 /// are combined by the same (criterion, slot) order, so the result is the same with or
 /// without it.
+///
+/// Both sides hold guards that cannot be skipped: the owner's [`StopOnDrop`] stops the helper on
+/// every exit from the linkage, a panic included, so the thread scope always ends; the helper's
+/// [`FailOnDrop`] marks it dead if its scan panics, so the owner stops waiting and panics too
+/// (the scope then re-raises the helper's panic).
 struct Helper {
     job: Mutex<Option<Job>>,
     result: Mutex<(f64, u32)>,
     posted: AtomicU64,
     done: AtomicU64,
     stop: AtomicBool,
+    dead: AtomicBool,
+    #[cfg(test)]
+    fault: tests::Fault,
+}
+
+/// Tells the helper to stop when dropped: at the end of the linkage, or while its owner unwinds.
+struct StopOnDrop<'a>(&'a Helper);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.stop.store(true, Ordering::Release);
+    }
+}
+
+/// Marks the helper dead when dropped while its thread unwinds from a panic.
+struct FailOnDrop<'a>(&'a Helper);
+
+impl Drop for FailOnDrop<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.dead.store(true, Ordering::Release);
+        }
+    }
 }
 
 impl Helper {
@@ -189,11 +231,15 @@ impl Helper {
             posted: AtomicU64::new(0),
             done: AtomicU64::new(0),
             stop: AtomicBool::new(false),
+            dead: AtomicBool::new(false),
+            #[cfg(test)]
+            fault: tests::Fault::None,
         }
     }
 
     /// The helper thread's loop: wait for a job, scan, publish, until told to stop.
     fn serve(&self) {
+        let _dead_on_panic = FailOnDrop(self);
         let mut seen = 0;
         loop {
             let mut spins = 0u32;
@@ -205,8 +251,11 @@ impl Helper {
             }
             seen += 1;
             let job = self.job.lock().expect("helper job lock").take().expect("a posted job");
-            // SAFETY: see `Job`: the owner waits for `done` before it touches `Live` again.
+            // SAFETY: see `Job`: the owner waits for `done` (or for this thread's death) before
+            // it touches `Live` again, and `Live` outlives the thread scope.
             let live = unsafe { &*job.live };
+            #[cfg(test)]
+            self.fault.check(tests::Fault::InHelper);
             let r = live.scan(&job.q, job.sq, job.skip, job.lo, job.hi);
             *self.result.lock().expect("helper result lock") = r;
             self.done.store(seen, Ordering::Release);
@@ -225,12 +274,36 @@ impl Helper {
             hi: live.m,
         });
         let ticket = self.posted.fetch_add(1, Ordering::AcqRel) + 1;
+        // Until the helper is done with the job, `live` must stay untouched even if this side
+        // panics: the guard waits for the helper before the unwinding moves on.
+        let wait = WaitForHelper { helper: self, ticket };
+        #[cfg(test)]
+        self.fault.check(tests::Fault::InOwner);
         let mine = live.scan(q, sq, skip, 0, mid);
+        drop(wait);
+        better(mine, *self.result.lock().expect("helper result lock"))
+    }
+}
+
+/// Waits, when dropped, until the helper has finished job `ticket` or died: the owner may not
+/// touch (or free) the `Live` the job points to before.
+struct WaitForHelper<'a> {
+    helper: &'a Helper,
+    ticket: u64,
+}
+
+impl Drop for WaitForHelper<'_> {
+    fn drop(&mut self) {
         let mut spins = 0u32;
-        while self.done.load(Ordering::Acquire) != ticket {
+        while self.helper.done.load(Ordering::Acquire) != self.ticket {
+            if self.helper.dead.load(Ordering::Acquire) {
+                if !std::thread::panicking() {
+                    panic!("the Ward linkage's helper thread panicked");
+                }
+                return;
+            }
             spin(&mut spins);
         }
-        better(mine, *self.result.lock().expect("helper result lock"))
     }
 }
 
@@ -251,12 +324,15 @@ pub(super) fn ward(data: &[f64], d: usize) -> Vec<RawMerge> {
     if n <= PAR_MIN || rayon::current_num_threads() < 2 || !two_cores {
         return ward_with(data, d, None);
     }
-    let helper = Helper::new();
+    ward_helped(data, d, &Helper::new())
+}
+
+/// Ward linkage with `helper` taking half of every long scan.
+fn ward_helped(data: &[f64], d: usize, helper: &Helper) -> Vec<RawMerge> {
     std::thread::scope(|scope| {
         scope.spawn(|| helper.serve());
-        let merges = ward_with(data, d, Some(&helper));
-        helper.stop.store(true, Ordering::Release);
-        merges
+        let _stop = StopOnDrop(helper);
+        ward_with(data, d, Some(helper))
     })
 }
 
@@ -315,4 +391,64 @@ fn ward_with(data: &[f64], d: usize, helper: Option<&Helper>) -> Vec<RawMerge> {
         });
     }
     merges
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where a test makes the linkage panic.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub(super) enum Fault {
+        None,
+        /// In the owner's half of a split scan.
+        InOwner,
+        /// In the helper's half.
+        InHelper,
+    }
+
+    impl Fault {
+        pub(super) fn check(self, here: Fault) {
+            if self == here {
+                panic!("injected fault: {here:?}");
+            }
+        }
+    }
+
+    fn rows(n: usize) -> Vec<f64> {
+        let mut rng = crate::rng::Rng::new(3);
+        (0..2 * n).map(|_| rng.uniform()).collect()
+    }
+
+    /// Runs the linkage with a fault on a thread of its own and returns whether it panicked;
+    /// fails (instead of hanging) when the linkage does not finish.
+    fn finishes_with(fault: Fault) -> bool {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let data = rows(PAR_MIN + 500);
+            let helper = Helper { fault, ..Helper::new() };
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ward_helped(&data, 2, &helper)));
+            let _ = tx.send(r.is_err());
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the linkage neither finished nor panicked within 60 s: a thread was left waiting")
+    }
+
+    #[test]
+    fn a_panic_on_either_side_ends_the_linkage() {
+        assert!(finishes_with(Fault::InOwner));
+        assert!(finishes_with(Fault::InHelper));
+    }
+
+    #[test]
+    fn the_helper_changes_nothing() {
+        let data = rows(PAR_MIN + 500);
+        assert!(!finishes_with(Fault::None));
+        let with = ward_helped(&data, 2, &Helper::new());
+        let without = ward_with(&data, 2, None);
+        assert!(with
+            .iter()
+            .zip(&without)
+            .all(|(a, b)| (a.x, a.y, a.height) == (b.x, b.y, b.height)));
+    }
 }

@@ -12,6 +12,7 @@
 
 use super::{block_min, Method, RawMerge};
 use crate::metric::sq_dist;
+use crate::simd::{self, Kernel};
 
 /// What the generic algorithm needs from a representation of the clusters, which occupy slots
 /// 0..n (a merge of x < y lives on in slot y). Slot n − 1 is never dropped.
@@ -104,18 +105,12 @@ impl Centres {
     /// Squared distances from `q` to slots `lo..lo + out.len()`, summed over features in order
     /// (the same arithmetic as [`sq_dist`]).
     fn dists(&self, q: &[f64], lo: usize, out: &mut [f64]) {
-        #[cfg(target_arch = "x86_64")]
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2, as just checked (FMA stays off: same rounding).
-            return unsafe { self.dists_avx2(q, lo, out) };
-        }
-        self.dists_lanes(q, lo, out);
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    unsafe fn dists_avx2(&self, q: &[f64], lo: usize, out: &mut [f64]) {
-        self.dists_lanes(q, lo, out);
+        simd::run(Dists {
+            centres: self,
+            q,
+            lo,
+            out,
+        });
     }
 
     #[inline(always)]
@@ -128,6 +123,22 @@ impl Centres {
                 *o += t * t;
             }
         }
+    }
+}
+
+/// Squared distances from one centre to a run of slots, for [`simd::run`].
+struct Dists<'a> {
+    centres: &'a Centres,
+    q: &'a [f64],
+    lo: usize,
+    out: &'a mut [f64],
+}
+
+impl Kernel for Dists<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.centres.dists_lanes(self.q, self.lo, self.out);
     }
 }
 

@@ -58,16 +58,10 @@ pub(crate) fn pdist(data: &[f64], d: usize) -> Option<Vec<f64>> {
 /// matrix far larger than the caches, and the hardware cannot guess the shrinking stride.
 const PREFETCH: usize = 32;
 
-/// Hints that `dist[i]` will be read soon (no effect on results; a no-op off x86-64).
+/// Hints that `dist[i]` will be read soon (no effect on results).
 #[inline(always)]
 fn prefetch(dist: &[f64], i: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(v) = dist.get(i) {
-        // SAFETY: a prefetch hint has no observable effect and the address is in bounds.
-        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((v as *const f64).cast()) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (dist, i);
+    crate::simd::prefetch(dist, i);
 }
 
 /// Lance–Williams: the distance from cluster i to the merge of x and y, from its distances to

@@ -9,8 +9,12 @@
 
 use rayon::prelude::*;
 
-use super::distance::{nearest_labels, nearest_rows, nearest_two_rows, sq_dist, CHUNK_ROWS};
-use super::kmeans_filter::Tree;
+use super::hamerly::{half_gaps, hamerly_pass, HamerlyState, Shifts};
+#[cfg(test)]
+use super::hartigan::hartigan;
+use super::kdtree::Tree;
+use super::lloyd::lloyd_pass;
+use crate::cluster::distance::{nearest_rows, sq_dist, CHUNK_ROWS};
 
 /// Which iteration to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,13 +38,13 @@ pub(crate) struct Run {
 }
 
 /// A chunk's share of an iteration: centre sums and counts of its rows, and scratch space.
-struct Partial {
+pub(super) struct Partial {
     /// `SETS` interleaved sets of k × d sums (row i adds to set i % SETS), folded into set 0:
     /// the chunk's sums after a full pass, their change after an incremental one.
-    sums: Vec<f64>,
+    pub sums: Vec<f64>,
     /// Counts (or their change), in the same sets.
-    counts: Vec<i64>,
-    changed: usize,
+    pub counts: Vec<i64>,
+    pub changed: usize,
 }
 
 /// A worker's scratch space for the distance kernels (per thread, not per chunk, so it costs
@@ -49,10 +53,10 @@ struct Partial {
 pub(crate) struct Scratch {
     pub labels: Vec<u32>,
     pub dists: Vec<f64>,
-    second: Vec<f64>,
+    pub second: Vec<f64>,
     /// Hamerly: rows of the chunk whose bounds failed, and their coordinates.
-    pending: Vec<usize>,
-    gathered: Vec<f64>,
+    pub pending: Vec<usize>,
+    pub gathered: Vec<f64>,
 }
 
 impl Scratch {
@@ -68,11 +72,11 @@ impl Scratch {
 
 /// Independent sets of sums: consecutive rows of one cluster then add into different memory, so
 /// an add never waits for the previous row's store.
-const SETS: usize = 4;
+pub(super) const SETS: usize = 4;
 
 /// A bound above which a skipped point's distance is treated as uncertain: it absorbs the
 /// rounding of the bound updates, so a skip is only taken when it is safe by a wide margin.
-const SAFE: f64 = 1.0 + 1e-9;
+pub(super) const SAFE: f64 = 1.0 + 1e-9;
 
 /// Runs K-Means from `centers` (k × d, row-major) on `data` (n × d).
 ///
@@ -222,34 +226,8 @@ pub(crate) fn run(
     }
 }
 
-/// Assigns every row to its nearest centre and accumulates the chunk sums.
-fn lloyd_pass(data: &[f64], d: usize, centers: &[f64], full: bool, labels: &mut [u32], partials: &mut [Partial]) {
-    let k = centers.len() / d;
-    partials
-        .par_iter_mut()
-        .zip(data.par_chunks(CHUNK_ROWS * d))
-        .zip(labels.par_chunks_mut(CHUNK_ROWS))
-        .for_each_init(Scratch::new, |w, ((p, rows), lab)| {
-            let m = lab.len();
-            nearest_labels(rows, d, centers, &mut w.labels[..m]);
-            if full {
-                p.changed = update_labels(lab, &w.labels[..m]);
-                accumulate(rows, d, lab, k, p);
-            } else {
-                start_changes(p);
-                for i in 0..m {
-                    if lab[i] != w.labels[i] {
-                        move_row(p, i, &rows[i * d..(i + 1) * d], lab[i], w.labels[i], k);
-                        lab[i] = w.labels[i];
-                    }
-                }
-                finish_changes(p, k, d);
-            }
-        });
-}
-
 /// Clears a chunk's change record before an incremental pass.
-fn start_changes(p: &mut Partial) {
+pub(super) fn start_changes(p: &mut Partial) {
     p.sums.fill(0.0);
     p.counts.fill(0);
     p.changed = 0;
@@ -258,7 +236,7 @@ fn start_changes(p: &mut Partial) {
 /// Records that row `i` of the chunk moves from cluster `old` to `new` (rows in order; row i
 /// uses set i % SETS, as in `accumulate`).
 #[inline]
-fn move_row(p: &mut Partial, i: usize, x: &[f64], old: u32, new: u32, k: usize) {
+pub(super) fn move_row(p: &mut Partial, i: usize, x: &[f64], old: u32, new: u32, k: usize) {
     let d = x.len();
     let set = i % SETS;
     let (old, new) = (old as usize, new as usize);
@@ -273,7 +251,7 @@ fn move_row(p: &mut Partial, i: usize, x: &[f64], old: u32, new: u32, k: usize) 
 }
 
 /// Folds a chunk's change sets into set 0, in set order.
-fn finish_changes(p: &mut Partial, k: usize, d: usize) {
+pub(super) fn finish_changes(p: &mut Partial, k: usize, d: usize) {
     let kd = k * d;
     for set in 1..SETS {
         for t in 0..kd {
@@ -286,7 +264,7 @@ fn finish_changes(p: &mut Partial, k: usize, d: usize) {
 }
 
 /// Copies `new` labels over `old`; returns how many differed.
-fn update_labels(old: &mut [u32], new: &[u32]) -> usize {
+pub(super) fn update_labels(old: &mut [u32], new: &[u32]) -> usize {
     let mut changed = 0;
     for (o, &n) in old.iter_mut().zip(new) {
         changed += usize::from(*o != n);
@@ -298,7 +276,7 @@ fn update_labels(old: &mut [u32], new: &[u32]) -> usize {
 /// The chunk's per-cluster sums and counts: rows are added in order into `SETS` interleaved
 /// sets, which are then folded into set 0 in a fixed order. Lloyd and Hamerly both use this, so
 /// equal labels give equal bits.
-fn accumulate(rows: &[f64], d: usize, labels: &[u32], k: usize, p: &mut Partial) {
+pub(super) fn accumulate(rows: &[f64], d: usize, labels: &[u32], k: usize, p: &mut Partial) {
     match d {
         1 => accumulate_w::<1>(rows, d, labels, k, p),
         2 => accumulate_w::<2>(rows, d, labels, k, p),
@@ -338,243 +316,6 @@ fn accumulate_w<const W: usize>(rows: &[f64], d: usize, labels: &[u32], k: usize
     finish_changes(p, k, d);
 }
 
-/// How far the centres moved in the last update: each centre's shift, and the largest two.
-struct Shifts {
-    shift: Vec<f64>,
-    max1: f64,
-    arg1: usize,
-    max2: f64,
-}
-
-impl Shifts {
-    fn of(shift: &[f64]) -> Shifts {
-        let (mut max1, mut arg1, mut max2) = (0.0f64, 0usize, 0.0f64);
-        for (j, &s) in shift.iter().enumerate() {
-            if s > max1 {
-                max2 = max1;
-                max1 = s;
-                arg1 = j;
-            } else if s > max2 {
-                max2 = s;
-            }
-        }
-        Shifts {
-            shift: shift.to_vec(),
-            max1,
-            arg1,
-            max2,
-        }
-    }
-}
-
-/// What Hamerly's pass reads: the centres, their half gaps, and the last move (none at first).
-struct HamerlyState<'a> {
-    centers: &'a [f64],
-    half_gap: &'a [f64],
-    moved: Option<&'a Shifts>,
-    /// Recompute the chunk sums from all rows (else record only the rows that change).
-    full: bool,
-}
-
-/// For each centre, half the distance to its nearest other centre (`s(j)` in Hamerly's paper):
-/// a point closer than that to its centre cannot be closer to any other.
-fn half_gaps(centers: &[f64], d: usize, out: &mut [f64]) {
-    let k = out.len();
-    out.fill(f64::INFINITY);
-    for a in 0..k {
-        for b in a + 1..k {
-            let g = 0.5 * sq_dist(&centers[a * d..(a + 1) * d], &centers[b * d..(b + 1) * d]).sqrt();
-            out[a] = out[a].min(g);
-            out[b] = out[b].min(g);
-        }
-    }
-}
-
-/// Hamerly's assignment. The bounds first follow the last move of the centres (the distance to
-/// the own centre grows by at most its shift, to any other by at most the largest other shift).
-/// A row keeps its label without any distance computation when its upper bound is below both
-/// its lower bound and its centre's half gap; otherwise the bound is tightened, and only if that
-/// is not enough is the row rescanned against all centres (a chunk's rescans go through the
-/// blocked kernel together). The sums are accumulated afterwards, in row order.
-fn hamerly_pass(
-    data: &[f64],
-    d: usize,
-    state: &HamerlyState,
-    labels: &mut [u32],
-    upper: &mut [f64],
-    lower: &mut [f64],
-    partials: &mut [Partial],
-) {
-    let centers = state.centers;
-    let k = centers.len() / d;
-    partials
-        .par_iter_mut()
-        .zip(data.par_chunks(CHUNK_ROWS * d))
-        .zip(labels.par_chunks_mut(CHUNK_ROWS))
-        .zip(upper.par_chunks_mut(CHUNK_ROWS))
-        .zip(lower.par_chunks_mut(CHUNK_ROWS))
-        .for_each_init(Scratch::new, |w, ((((p, rows), lab), up), lo)| {
-            let m = lab.len();
-            p.changed = 0;
-            let Some(moved) = state.moved else {
-                // First pass: every row is scanned.
-                nearest_two_rows(rows, d, centers, &mut w.labels[..m], up, lo);
-                for i in 0..m {
-                    up[i] = up[i].sqrt();
-                    lo[i] = lo[i].sqrt();
-                }
-                p.changed = update_labels(lab, &w.labels[..m]);
-                accumulate(rows, d, lab, k, p);
-                return;
-            };
-            match d {
-                1 => bound_checks::<1>(rows, d, state, moved, lab, up, lo, &mut w.pending),
-                2 => bound_checks::<2>(rows, d, state, moved, lab, up, lo, &mut w.pending),
-                3 => bound_checks::<3>(rows, d, state, moved, lab, up, lo, &mut w.pending),
-                4 => bound_checks::<4>(rows, d, state, moved, lab, up, lo, &mut w.pending),
-                _ => bound_checks::<0>(rows, d, state, moved, lab, up, lo, &mut w.pending),
-            }
-            let np = w.pending.len();
-            if !state.full {
-                start_changes(p);
-            }
-            if np > 0 {
-                w.gathered.clear();
-                for &i in &w.pending {
-                    w.gathered.extend_from_slice(&rows[i * d..(i + 1) * d]);
-                }
-                nearest_two_rows(
-                    &w.gathered,
-                    d,
-                    centers,
-                    &mut w.labels[..np],
-                    &mut w.dists[..np],
-                    &mut w.second[..np],
-                );
-                for (t, &i) in w.pending.iter().enumerate() {
-                    let new = w.labels[t];
-                    if lab[i] != new {
-                        if state.full {
-                            p.changed += 1;
-                        } else {
-                            move_row(p, i, &rows[i * d..(i + 1) * d], lab[i], new, k);
-                        }
-                        lab[i] = new;
-                    }
-                    up[i] = w.dists[t].sqrt();
-                    lo[i] = w.second[t].sqrt();
-                }
-            }
-            if state.full {
-                accumulate(rows, d, lab, k, p);
-            } else {
-                finish_changes(p, k, d);
-            }
-        });
-}
-
-/// Moves a chunk's bounds by the last shifts and collects the rows that must be rescanned;
-/// `W` is the width when known at compile time (0: the runtime `d`).
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn bound_checks<const W: usize>(
-    rows: &[f64],
-    d: usize,
-    state: &HamerlyState,
-    moved: &Shifts,
-    lab: &[u32],
-    up: &mut [f64],
-    lo: &mut [f64],
-    pending: &mut Vec<usize>,
-) {
-    let d = if W == 0 { d } else { W };
-    // First the bounds of every row move and the rows they no longer clear are collected (in
-    // row order); only those rows' coordinates are read.
-    pending.clear();
-    move_bounds(moved, state.half_gap, lab, up, lo, pending);
-    let mut kept = 0;
-    for t in 0..pending.len() {
-        let i = pending[t];
-        let a = lab[i] as usize;
-        let bound = state.half_gap[a].max(lo[i]);
-        up[i] = sq_dist(&rows[i * d..(i + 1) * d], &state.centers[a * d..(a + 1) * d]).sqrt();
-        if up[i] * SAFE < bound {
-            continue;
-        }
-        pending[kept] = i;
-        kept += 1;
-    }
-    pending.truncate(kept);
-}
-
-/// Moves every row's bounds by the last shifts and collects the rows whose upper bound no
-/// longer clears `max(half gap, lower bound)`. The AVX2 path does four rows at a time with the
-/// same operations (add, subtract, max, multiply, compare), so it finds the same rows.
-fn move_bounds(moved: &Shifts, half_gap: &[f64], lab: &[u32], up: &mut [f64], lo: &mut [f64], out: &mut Vec<usize>) {
-    let k = half_gap.len();
-    assert!(moved.shift.len() == k && up.len() == lab.len() && lo.len() == lab.len());
-    let mut done = 0;
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") && k > 0 && k <= i32::MAX as usize {
-        // SAFETY: the CPU has AVX2, as just checked; the lengths are asserted above and the
-        // gathers clamp every label into 0..k.
-        done = unsafe { move_bounds_avx2(moved, half_gap, lab, up, lo, out) };
-    }
-    for i in done..lab.len() {
-        let a = lab[i] as usize;
-        up[i] += moved.shift[a];
-        lo[i] -= if a == moved.arg1 { moved.max2 } else { moved.max1 };
-        let bound = half_gap[a].max(lo[i]);
-        if up[i] * SAFE >= bound {
-            out.push(i);
-        }
-    }
-}
-
-/// Four rows at a time of [`move_bounds`]; returns how many rows it did.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn move_bounds_avx2(
-    moved: &Shifts,
-    half_gap: &[f64],
-    lab: &[u32],
-    up: &mut [f64],
-    lo: &mut [f64],
-    out: &mut Vec<usize>,
-) -> usize {
-    use std::arch::x86_64::*;
-    let n = lab.len();
-    let whole = n / 4 * 4;
-    let safe = _mm256_set1_pd(SAFE);
-    let max1 = _mm256_set1_pd(moved.max1);
-    let max2 = _mm256_set1_pd(moved.max2);
-    let arg1 = _mm_set1_epi32(moved.arg1 as i32);
-    // Labels are always < k; clamping keeps the gathers in bounds even if they were not.
-    let last = _mm_set1_epi32((half_gap.len() - 1) as i32);
-    for q in (0..whole).step_by(4) {
-        let a = _mm_min_epu32(_mm_loadu_si128(lab.as_ptr().add(q).cast()), last);
-        let shift = _mm256_i32gather_pd::<8>(moved.shift.as_ptr(), a);
-        let gap = _mm256_i32gather_pd::<8>(half_gap.as_ptr(), a);
-        let is_arg1 = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_cmpeq_epi32(a, arg1)));
-        let u = _mm256_add_pd(_mm256_loadu_pd(up.as_ptr().add(q)), shift);
-        let l = _mm256_sub_pd(
-            _mm256_loadu_pd(lo.as_ptr().add(q)),
-            _mm256_blendv_pd(max1, max2, is_arg1),
-        );
-        _mm256_storeu_pd(up.as_mut_ptr().add(q), u);
-        _mm256_storeu_pd(lo.as_mut_ptr().add(q), l);
-        // `f64::max(gap, l)` is `gap` unless `l` is larger: the same as max_pd(l, gap) here.
-        let bound = _mm256_max_pd(l, gap);
-        let clear = _mm256_cmp_pd::<_CMP_LT_OQ>(_mm256_mul_pd(u, safe), bound);
-        let mut failing = !_mm256_movemask_pd(clear) & 0xF;
-        while failing != 0 {
-            out.push(q + failing.trailing_zeros() as usize);
-            failing &= failing - 1;
-        }
-    }
-    whole
-}
-
 /// scikit-learn's relocation: each empty cluster takes the row farthest from its current centre
 /// (farthest first; ties to the lower row), moving that row's weight out of its old cluster's
 /// sums. Labels are not changed; the next assignment settles them. Returns how many moved.
@@ -611,126 +352,6 @@ fn relocate_empty(
         counts[e] = 1;
     }
     take
-}
-
-/// Hartigan's refinement of a partition: moves a row from cluster `a` to `b` when that lowers
-/// the total inertia, i.e. when `n_b/(n_b+1)·‖x − c_b‖² < n_a/(n_a−1)·‖x − c_a‖²`, updating both
-/// means at once, until no row moves (or `max_passes`). Every partition this leaves is also a
-/// fixed point of Lloyd's iteration, and usually a better one (Telgarsky & Vattani, "Hartigan's
-/// method: k-means clustering without Voronoi", AISTATS 2010). Returns the number of moves.
-///
-/// Moves are serial by nature, but only rows near a boundary can move (the size factors are
-/// within `1/n` of 1). Each pass therefore first finds, in parallel with the blocked kernel,
-/// the rows that could move under the current means (a superset: nearest and second-nearest
-/// distances against the extreme size factors), and visits only those, in row order. A pass
-/// that moves nothing leaves the means unchanged, so then no row at all can move.
-pub(crate) fn hartigan(data: &[f64], d: usize, labels: &mut [u32], k: usize, max_passes: usize) -> usize {
-    let mut sums = vec![0.0; k * d];
-    let mut counts = vec![0.0f64; k];
-    for (x, &l) in data.chunks_exact(d).zip(labels.iter()) {
-        let j = l as usize;
-        for (s, v) in sums[j * d..(j + 1) * d].iter_mut().zip(x) {
-            *s += v;
-        }
-        counts[j] += 1.0;
-    }
-    let mut means: Vec<f64> = (0..k * d).map(|i| sums[i] / counts[i / d].max(1.0)).collect();
-    let mut moves = 0;
-    let mut passes = 0;
-    // Detection is a full pass over the data; moves touch only the candidates. So the moves
-    // repeat over one candidate list until it is quiet, and a fresh detection then either finds
-    // more to do or confirms the partition: when the first pass after a detection moves
-    // nothing, the means are those the detection saw, so no row anywhere can move.
-    'detect: while passes < max_passes {
-        let candidates = hartigan_candidates(data, d, labels, &means, &counts);
-        let mut first = true;
-        while passes < max_passes {
-            passes += 1;
-            let mut moved = 0;
-            for &i in &candidates {
-                let x = &data[i * d..(i + 1) * d];
-                let a = labels[i] as usize;
-                if counts[a] <= 1.0 {
-                    continue;
-                }
-                let cost = counts[a] / (counts[a] - 1.0) * sq_dist(x, &means[a * d..(a + 1) * d]);
-                let mut best = (a, cost);
-                for b in (0..k).filter(|&b| b != a) {
-                    let gain = counts[b] / (counts[b] + 1.0) * sq_dist(x, &means[b * d..(b + 1) * d]);
-                    if gain < best.1 {
-                        best = (b, gain);
-                    }
-                }
-                // A relative margin keeps rounding from moving a row back and forth forever.
-                let b = best.0;
-                if b == a || best.1 >= cost * (1.0 - 1e-12) {
-                    continue;
-                }
-                for f in 0..d {
-                    sums[a * d + f] -= x[f];
-                    sums[b * d + f] += x[f];
-                }
-                counts[a] -= 1.0;
-                counts[b] += 1.0;
-                for j in [a, b] {
-                    for f in 0..d {
-                        means[j * d + f] = sums[j * d + f] / counts[j];
-                    }
-                }
-                labels[i] = b as u32;
-                moved += 1;
-            }
-            moves += moved;
-            if moved == 0 {
-                if first {
-                    break 'detect;
-                }
-                continue 'detect;
-            }
-            first = false;
-        }
-    }
-    moves
-}
-
-/// How much wider than strictly needed the candidate net is cast. Moves shift the boundaries,
-/// and rows just beyond them become movable in turn; a net this wide lets those waves run
-/// through one candidate list instead of costing a full detection pass each (on 1M × 2 rows,
-/// 16 detections become 2). Any superset of the movable rows is correct.
-const CANDIDATE_SLACK: f64 = 0.1;
-
-/// Rows that might gain from a Hartigan move under `means`: not at their nearest mean, or with
-/// a second-nearest mean close enough that the most favourable size factors could make a move
-/// pay. In row order.
-fn hartigan_candidates(data: &[f64], d: usize, labels: &[u32], means: &[f64], counts: &[f64]) -> Vec<usize> {
-    let low = counts.iter().map(|&c| c / (c + 1.0)).fold(f64::INFINITY, f64::min);
-    let high = counts
-        .iter()
-        .filter(|&&c| c > 1.0)
-        .map(|&c| c / (c - 1.0))
-        .fold(0.0f64, f64::max)
-        * (1.0 + CANDIDATE_SLACK);
-    let per_chunk: Vec<Vec<usize>> = data
-        .par_chunks(CHUNK_ROWS * d)
-        .zip(labels.par_chunks(CHUNK_ROWS))
-        .enumerate()
-        .map_init(Scratch::new, |w, (c, (rows, lab))| {
-            let m = lab.len();
-            nearest_two_rows(
-                rows,
-                d,
-                means,
-                &mut w.labels[..m],
-                &mut w.dists[..m],
-                &mut w.second[..m],
-            );
-            (0..m)
-                .filter(|&i| lab[i] != w.labels[i] || low * w.second[i] < high * w.dists[i])
-                .map(|i| c * CHUNK_ROWS + i)
-                .collect()
-        })
-        .collect();
-    per_chunk.concat()
 }
 
 /// The mean of each cluster's rows (chunked sums reduced in order); an empty cluster keeps

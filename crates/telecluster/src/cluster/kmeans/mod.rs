@@ -27,14 +27,25 @@
 
 use rayon::prelude::*;
 
-use super::distance::{nearest, sq_dist};
-use super::kmeans_filter::{self, Tree};
-use super::kmeans_init::{kmeans_plus_plus, random_rows, Init};
-use super::kmeans_iter::{self, Iteration};
+use crate::cluster::distance::{nearest, sq_dist};
+mod hamerly;
+mod hartigan;
+mod init;
+mod kdtree;
+mod lloyd;
+mod run;
+#[cfg(test)]
+mod tests;
+
+pub use init::Init;
+
 use crate::error::{Error, Param, Result, Warning};
 use crate::matrix::Matrix;
 use crate::rng::Rng;
 use crate::stats;
+use init::{kmeans_plus_plus, random_rows};
+use kdtree::Tree;
+use run::{Iteration, Run};
 
 /// How the iterations are computed; every choice gives the same result.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -61,10 +72,10 @@ pub enum Algorithm {
 impl Algorithm {
     fn resolve(self, n: usize, k: usize, d: usize, passes: usize) -> Iteration {
         match self {
-            Algorithm::Auto if d <= kmeans_filter::MAX_D && n >= KDTREE_MIN_ROWS && passes >= 10 => Iteration::KdTree,
+            Algorithm::Auto if d <= kdtree::MAX_D && n >= KDTREE_MIN_ROWS && passes >= 10 => Iteration::KdTree,
             Algorithm::Lloyd => Iteration::Lloyd,
             Algorithm::Hamerly => Iteration::Hamerly,
-            Algorithm::KdTree if d <= kmeans_filter::MAX_D => Iteration::KdTree,
+            Algorithm::KdTree if d <= kdtree::MAX_D => Iteration::KdTree,
             Algorithm::KdTree => Iteration::Lloyd,
             Algorithm::Auto if k >= 3 && d > 4 => Iteration::Hamerly,
             Algorithm::Auto => Iteration::Lloyd,
@@ -86,9 +97,9 @@ fn run_scheme(
     tol: f64,
     iteration: Iteration,
     tree: Option<&Tree>,
-) -> kmeans_iter::Run {
+) -> Run {
     let iteration = if tree.is_some() { Iteration::KdTree } else { iteration };
-    kmeans_iter::run(data, d, init, max_iter, tol, iteration, tree)
+    run::run(data, d, init, max_iter, tol, iteration, tree)
 }
 
 /// Whether a run's Lloyd optimum is refined by Hartigan's single-row moves.
@@ -306,7 +317,7 @@ impl KMeansValidParams {
             Refine::Auto => (n <= REFINE_MAX_ROWS, n > REFINE_MAX_ROWS),
         };
         let data = x.as_slice();
-        let refined = |r: kmeans_iter::Run| refine_run(data, d, k, p.max_iter, tol, iteration, tree, r);
+        let refined = |r: Run| refine_run(data, d, k, p.max_iter, tol, iteration, tree, r);
         let one_run = |run: usize| {
             let mut rng = Rng::stream(p.seed, run as u64);
             let init = match &p.init {
@@ -322,7 +333,7 @@ impl KMeansValidParams {
             }
         };
         // The lowest inertia wins; ties go to the earlier run.
-        let better = |best: kmeans_iter::Run, r: kmeans_iter::Run| if r.inertia < best.inertia { r } else { best };
+        let better = |best: Run, r: Run| if r.inertia < best.inertia { r } else { best };
         // Small inputs: runs side by side. Large ones: one run at a time (each is parallel
         // inside), keeping only the best so far, so at most two runs' buffers are alive.
         let best = if n * k <= 1 << 20 {
@@ -372,20 +383,20 @@ fn refine_run(
     tol: f64,
     iteration: Iteration,
     tree: Option<&Tree>,
-    r: kmeans_iter::Run,
-) -> kmeans_iter::Run {
+    r: Run,
+) -> Run {
     if k < 2 {
         return r;
     }
     let mut labels = r.labels.clone();
-    if kmeans_iter::hartigan(data, d, &mut labels, k, max_iter) == 0 {
+    if hartigan::hartigan(data, d, &mut labels, k, max_iter) == 0 {
         return r;
     }
-    let centers = kmeans_iter::means_of(data, d, &labels, &r.centers);
+    let centers = run::means_of(data, d, &labels, &r.centers);
     drop(labels);
     let again = run_scheme(data, d, centers, max_iter, tol, iteration, tree);
     if again.inertia < r.inertia {
-        kmeans_iter::Run {
+        Run {
             n_iter: r.n_iter + again.n_iter,
             relocated: r.relocated + again.relocated,
             ..again
@@ -496,6 +507,3 @@ impl KMeans {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests;

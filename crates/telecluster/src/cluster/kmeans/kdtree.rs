@@ -20,7 +20,7 @@
 
 use rayon::prelude::*;
 
-use super::distance::sq_dist;
+use crate::cluster::distance::sq_dist;
 use crate::index::bounding_box;
 
 /// Rows per leaf.
@@ -334,6 +334,8 @@ fn counting_sort<const D: usize>(data: &[f64], code: impl Fn(&[f64]) -> u16 + Sy
         // Each part writes a disjoint set of positions; hand out the writes through raw
         // pointers wrapped so that threads may share them.
         struct Out(*mut u32, *mut f64, *mut u8);
+        // SAFETY: the threads write through these pointers only at the disjoint positions of
+        // their own parts (see below), and nothing reads them until every part is done.
         unsafe impl Sync for Out {}
         let dst = Out(order.as_mut_ptr(), pts.as_mut_ptr(), low.as_mut_ptr());
         let dst = &dst;

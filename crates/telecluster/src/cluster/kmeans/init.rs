@@ -2,10 +2,11 @@
 
 use rayon::prelude::*;
 
-use super::distance::{candidate_potentials, fold_slots, sq_dist_lanes, sq_dists_to, CHUNK_ROWS, POT_SLOTS};
-use super::kmeans_iter::Scratch;
+use super::run::Scratch;
+use crate::cluster::distance::{candidate_potentials, fold_slots, sq_dist_lanes, sq_dists_to, CHUNK_ROWS, POT_SLOTS};
 use crate::matrix::Matrix;
 use crate::rng::Rng;
+use crate::simd::{self, Kernel};
 
 /// How the first centres are chosen.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -36,7 +37,6 @@ pub fn kmeans_plus_plus(x: &Matrix, k: usize, rng: &mut Rng) -> Vec<f64> {
     // Wide rows are pruned by the triangle inequality (see `pruned_potentials`); narrow rows
     // are cheaper to compute than to prune.
     let wide = d > 4;
-    let avx2 = has_avx2();
 
     let mut closest = vec![0.0; n];
     closest
@@ -79,14 +79,16 @@ pub fn kmeans_plus_plus(x: &Matrix, k: usize, rng: &mut Rng) -> Vec<f64> {
                     let range = ci * CHUNK_ROWS..ci * CHUNK_ROWS + cl.len();
                     let nearest = (&near.centre[range.clone()], &near.radius[range]);
                     let mut slots = vec![0.0; trials * POT_SLOTS];
-                    #[cfg(target_arch = "x86_64")]
-                    if avx2 {
-                        // SAFETY: the CPU has AVX2 (`has_avx2`).
-                        unsafe { pruned_potentials_avx2(rows, d, cl, nearest, &cand_rows, &gap, c, &mut slots) };
-                        fold_slots(&slots, trials, &mut pots);
-                        return pots;
-                    }
-                    pruned_potentials(rows, d, cl, nearest, &cand_rows, &gap, c, &mut slots);
+                    simd::run(PrunedPotentials {
+                        rows,
+                        d,
+                        closest: cl,
+                        nearest,
+                        cands: &cand_rows,
+                        gap: &gap,
+                        n_centres: c,
+                        slots: &mut slots,
+                    });
                     fold_slots(&slots, trials, &mut pots);
                 } else {
                     candidate_potentials(rows, d, cl, &cand_rows, &mut pots);
@@ -112,12 +114,16 @@ pub fn kmeans_plus_plus(x: &Matrix, k: usize, rng: &mut Rng) -> Vec<f64> {
                 .zip(near.centre.par_chunks_mut(CHUNK_ROWS))
                 .zip(near.radius.par_chunks_mut(CHUNK_ROWS))
                 .map(|(((cl, rows), ce), ra)| {
-                    #[cfg(target_arch = "x86_64")]
-                    if avx2 {
-                        // SAFETY: the CPU has AVX2 (`has_avx2`).
-                        return unsafe { pruned_update_avx2(rows, d, cl, ce, ra, cx, &gap_chosen, c as u32) };
-                    }
-                    pruned_update(rows, d, cl, ce, ra, cx, &gap_chosen, c as u32)
+                    simd::run(PrunedUpdate {
+                        rows,
+                        d,
+                        closest: cl,
+                        centre: ce,
+                        radius: ra,
+                        cx,
+                        gap: &gap_chosen,
+                        new_index: c as u32,
+                    })
                 })
                 .collect()
         } else {
@@ -153,7 +159,7 @@ struct Nearest {
 }
 
 /// One chunk of the k-means++ trial step for wide rows: as
-/// [`candidate_potentials`](super::distance::candidate_potentials), but a row skips a
+/// [`candidate_potentials`](crate::cluster::distance::candidate_potentials), but a row skips a
 /// candidate `t` when `gap[t][a] > 2·r` (its nearest centre `a` and radius `r`): then
 /// `‖x − t‖ ≥ gap − r > r`, so `min(closest, ‖x − t‖²)` is `closest` without computing it.
 /// The sums are those of the unpruned computation, bit for bit.
@@ -218,43 +224,62 @@ fn pruned_update(
     s
 }
 
-#[cfg(target_arch = "x86_64")]
-#[allow(clippy::too_many_arguments)]
-#[target_feature(enable = "avx2")]
-unsafe fn pruned_potentials_avx2(
-    rows: &[f64],
+/// [`pruned_potentials`], for [`simd::run`].
+struct PrunedPotentials<'a> {
+    rows: &'a [f64],
     d: usize,
-    closest: &[f64],
-    nearest: (&[u32], &[f64]),
-    cands: &[f64],
-    gap: &[f64],
+    closest: &'a [f64],
+    nearest: (&'a [u32], &'a [f64]),
+    cands: &'a [f64],
+    gap: &'a [f64],
     n_centres: usize,
-    slots: &mut [f64],
-) {
-    pruned_potentials(rows, d, closest, nearest, cands, gap, n_centres, slots);
+    slots: &'a mut [f64],
 }
 
-#[cfg(target_arch = "x86_64")]
-#[allow(clippy::too_many_arguments)]
-#[target_feature(enable = "avx2")]
-unsafe fn pruned_update_avx2(
-    rows: &[f64],
+impl Kernel for PrunedPotentials<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        pruned_potentials(
+            self.rows,
+            self.d,
+            self.closest,
+            self.nearest,
+            self.cands,
+            self.gap,
+            self.n_centres,
+            self.slots,
+        );
+    }
+}
+
+/// [`pruned_update`], for [`simd::run`].
+struct PrunedUpdate<'a> {
+    rows: &'a [f64],
     d: usize,
-    closest: &mut [f64],
-    centre: &mut [u32],
-    radius: &mut [f64],
-    cx: &[f64],
-    gap: &[f64],
+    closest: &'a mut [f64],
+    centre: &'a mut [u32],
+    radius: &'a mut [f64],
+    cx: &'a [f64],
+    gap: &'a [f64],
     new_index: u32,
-) -> f64 {
-    pruned_update(rows, d, closest, centre, radius, cx, gap, new_index)
 }
 
-fn has_avx2() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    return std::is_x86_feature_detected!("avx2");
-    #[cfg(not(target_arch = "x86_64"))]
-    false
+impl Kernel for PrunedUpdate<'_> {
+    type Output = f64;
+    #[inline(always)]
+    fn run(self) -> f64 {
+        pruned_update(
+            self.rows,
+            self.d,
+            self.closest,
+            self.centre,
+            self.radius,
+            self.cx,
+            self.gap,
+            self.new_index,
+        )
+    }
 }
 
 /// Distances (not squared) from each of `points` to each of the first `n_centres` centres.
