@@ -6,7 +6,8 @@ use std::process::{Command as StdCommand, Stdio};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
-use telecluster::io::csv::{read, CsvOptions};
+use telecluster::io::csv::read;
+use telecluster::io::ReadOptions;
 
 /// A fresh directory for one test, with helpers to write inputs and run the binary in it.
 struct Workdir {
@@ -57,7 +58,9 @@ mod generate {
         let out = stdout_of(wd.cmd().args(["generate", "--seed", "42"]));
         assert_eq!(out.lines().count(), 321);
         assert_eq!(out.lines().next().unwrap(), "endpoint,latency_ms,error_rate_pct,group");
-        let t = read(out.as_bytes(), "gen", b',', &CsvOptions::default()).unwrap().table;
+        let t = read(out.as_bytes(), "gen", b',', &ReadOptions::default())
+            .unwrap()
+            .table;
         let groups = &t.carried()[0].values;
         // within three standard errors: 10/sqrt(100) = 1 ms, 0.05/sqrt(100) = 0.005 points
         for (name, lat, err) in [("healthy", 50.0, 0.1), ("slow", 500.0, 0.2), ("failing", 40.0, 5.0)] {
@@ -807,7 +810,7 @@ mod hierarchy {
             std::fs::File::open(wd.path("out.csv")).unwrap(),
             "out",
             b',',
-            &CsvOptions::default(),
+            &ReadOptions::default(),
         )
         .unwrap()
         .table;
@@ -1085,7 +1088,7 @@ mod report {
             assert!(html.contains(&format!("<td class=\"name\">{name}</td>")), "{name}");
         }
         // The injected anomalies (group "anomaly" in the generated CSV) listed in the report.
-        let csv = read(&a[7].1[..], "t", b',', &CsvOptions::default()).unwrap().table;
+        let csv = read(&a[7].1[..], "t", b',', &ReadOptions::default()).unwrap().table;
         let groups = &csv.carried()[0].values;
         let injected: Vec<String> = (0..csv.n_rows())
             .filter(|&i| groups[i] == "anomaly")

@@ -46,13 +46,21 @@ impl fmt::Display for Location {
     }
 }
 
-/// Where a value sits: an input position when the row came from a file, else its 0-based row.
+/// Where a value sits: an input position when the row came from a file, the series' labels
+/// when it came from one, else its 0-based row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Place {
     /// A row of an in-memory matrix (0-based index; shown 1-based).
     Row(usize),
     /// A position in an input file.
     At(Location),
+    /// A row computed from a labelled series.
+    Series {
+        /// Where the series came from (a server's address, a saved response).
+        source: String,
+        /// The series' labels.
+        labels: String,
+    },
 }
 
 impl fmt::Display for Place {
@@ -60,6 +68,7 @@ impl fmt::Display for Place {
         match self {
             Place::Row(r) => write!(f, "row {}", r + 1),
             Place::At(loc) => loc.fmt(f),
+            Place::Series { source, labels } => write!(f, "{source}: series {labels}"),
         }
     }
 }

@@ -11,18 +11,36 @@
 //!   the inverse maps that report results in the telemetry's own units.
 //! - [`data::synth`]: the seed notebook's synthetic API telemetry.
 //!
-//! # Example
+//! # Examples
+//! The engines on a [`Matrix`], as scikit-learn's and scipy's calls are made on an array:
 //! ```
-//! use telecluster::io::csv::{read, CsvOptions};
-//! use telecluster::prep::{Prep, PrepParams, Scaling};
+//! use telecluster::cluster::linkage::{linkage, Cut, Method};
+//! use telecluster::cluster::{DbscanParams, KMeansParams, Label};
+//! use telecluster::Matrix;
+//!
+//! let x = Matrix::from_rows(&[[0.0, 0.0], [0.1, 0.0], [0.0, 0.1], [5.0, 5.0], [5.1, 5.0], [5.0, 5.1], [20.0, 0.0]])?;
+//! let km = KMeansParams::new(3).seed(0).check()?.fit(&x)?;
+//! assert_eq!(km.labels()[0], km.labels()[2]);
+//! let db = DbscanParams::new(0.5, 2).check()?.fit(&x)?;
+//! assert_eq!(db.labels()[6], Label::Noise);
+//! let ward = linkage(&x, Method::Ward)?;
+//! assert_eq!(ward.cut(Cut::MaxClusters(2))?, [0, 0, 0, 0, 0, 0, 1]);
+//! # Ok::<(), telecluster::Error>(())
+//! ```
+//!
+//! A file to the analysis' parts, as the command line runs them:
+//! ```
+//! use telecluster::analysis::{kmeans_part, KMeansPartParams, Prepared};
+//! use telecluster::io::{csv::read, ReadOptions};
+//! use telecluster::prep::{PrepParams, Scaling};
 //!
 //! let text = "endpoint,latency_ms,error_rate_pct\nGET /a,50,0.1\nGET /b,500,0.2\nGET /c,40,5\n";
-//! let table = read(text.as_bytes(), "fleet.csv", b',', &CsvOptions::default())?.table;
+//! let table = read(text.as_bytes(), "fleet.csv", b',', &ReadOptions::default())?.table;
 //! assert_eq!(table.features(), ["latency_ms", "error_rate_pct"]);
-//!
-//! let (prep, z) = Prep::fit_transform(&PrepParams::new(Scaling::Standard), table.x(), table.features())?;
-//! let back = prep.inverse_transform(&z)?;
-//! assert!((back.get(1, 0) - 500.0).abs() < 1e-9);
+//! let data = Prepared::new(&table, &PrepParams::new(Scaling::Standard))?;
+//! let params = KMeansPartParams { n_clusters: telecluster::analysis::KChoice::Given(2), ..Default::default() };
+//! let part = kmeans_part(&data, &params, &mut |_| {})?;
+//! assert_eq!(part.labels.len(), 3);
 //! # Ok::<(), telecluster::Error>(())
 //! ```
 #![deny(missing_docs)]
@@ -46,7 +64,7 @@ pub mod select;
 mod simd;
 pub mod stats;
 
-pub use data::table::{Role, Table, TextColumn};
+pub use data::table::{Provenance, Role, Table, TextColumn};
 pub use error::{Error, Location, Param, Place, Result};
 pub use matrix::Matrix;
 

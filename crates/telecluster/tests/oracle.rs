@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use telecluster::data::describe::describe;
-use telecluster::io::csv::{read_path, CsvOptions};
+use telecluster::io::{read_path, ReadOptions};
 use telecluster::prep::{Scaler, Scaling};
 use telecluster::Matrix;
 
@@ -71,7 +71,7 @@ fn scalers_equal_scikit_learn_and_round_trip() {
 
 #[test]
 fn generated_csv_reads_back_as_320_by_2() {
-    let report = read_path(&fixture("telemetry_seed42.csv"), &CsvOptions::default()).unwrap();
+    let report = read_path(&fixture("telemetry_seed42.csv"), &ReadOptions::default()).unwrap();
     let t = report.table;
     assert_eq!((t.x().n_rows(), t.x().n_cols()), (320, 2));
     assert_eq!(t.features(), ["latency_ms", "error_rate_pct"]);
@@ -82,7 +82,7 @@ fn generated_csv_reads_back_as_320_by_2() {
 #[test]
 fn describe_equals_pandas() {
     let fx = load_json("describe_seed42.json");
-    let t = read_path(&fixture("telemetry_seed42.csv"), &CsvOptions::default())
+    let t = read_path(&fixture("telemetry_seed42.csv"), &ReadOptions::default())
         .unwrap()
         .table;
     let d = describe(&t, t.x());
@@ -211,7 +211,7 @@ mod kmeans {
     #[test]
     fn telemetry_centroids_in_original_units_equal_scikit_learns() {
         let case = cases().into_iter().find(|c| c["name"] == "telemetry_seed42").unwrap();
-        let t = read_path(&fixture("telemetry_seed42.csv"), &CsvOptions::default())
+        let t = read_path(&fixture("telemetry_seed42.csv"), &ReadOptions::default())
             .unwrap()
             .table;
         let (prep, z) = Prep::fit_transform(&PrepParams::default(), t.x(), t.features()).unwrap();

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use telecluster::data::synth::{seed_telemetry, TelemetrySpec};
-use telecluster::io::csv::{read, write_table, CsvOptions};
+use telecluster::io::csv::{read, write_table};
+use telecluster::io::ReadOptions;
 
 use super::report::{analyse_and_draw, summary, write_report, AnalysisArgs};
 use super::Notices;
@@ -41,7 +42,7 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
     // Read back what was written, as a user's file would be: the id and carried columns found
     // the same way.
     let source = csv_path.display().to_string();
-    let table = read(csv.as_slice(), &source, b',', &CsvOptions::default())?.table;
+    let table = read(csv.as_slice(), &source, b',', &ReadOptions::default())?.table;
     let (a, pics) = analyse_and_draw(&table, &args.analysis.params(&table)?, notices)?;
     for (name, svg) in pics.files() {
         super::write_output(Some(&dir.join(name)), |w| w.write_all(svg.as_bytes()))?;

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use telecluster::analysis::Prepared;
-use telecluster::io::csv::{read_path, CsvOptions};
+use telecluster::data::schema::Columns;
+use telecluster::io::{read_path, ReadOptions};
 use telecluster::prep::{PrepParams, Scaling};
 use telecluster::{Error, Table};
 
@@ -83,10 +84,13 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
 impl InputArgs {
     /// Reads the table, reporting dropped rows.
     pub fn load(&self, notices: Notices) -> anyhow::Result<Table> {
-        let opts = CsvOptions {
+        let opts = ReadOptions {
+            format: None,
             delimiter: self.delimiter,
-            features: self.features.clone(),
-            id: self.id.clone(),
+            columns: Columns {
+                features: self.features.clone(),
+                id: self.id.clone(),
+            },
             drop_missing: self.drop_missing,
         };
         let big = std::fs::metadata(&self.file).is_ok_and(|m| m.len() >= 32 << 20);

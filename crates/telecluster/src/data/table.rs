@@ -2,8 +2,8 @@
 //!
 //! A table is the feature matrix plus what the user needs to recognise and trace each row: the
 //! entity id (an endpoint, a host), the other columns carried through untouched to the outputs,
-//! and where each row came from (its line in the input file), so errors found later still name
-//! `path:line:column`.
+//! and where each row came from ([`Provenance`]: its line in the input file, or the labels of
+//! the series it was computed from), so errors found later still name where to look.
 
 use crate::error::{Error, Location, Place, Result};
 use crate::matrix::Matrix;
@@ -40,6 +40,37 @@ pub struct TextColumn {
     pub values: Vec<String>,
 }
 
+/// Where a table's rows came from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Provenance {
+    /// Built in memory: rows are known by their number.
+    #[default]
+    Memory,
+    /// Read from a text file: the 1-based line of each row.
+    Lines(Vec<u64>),
+    /// Computed from labelled series (a Prometheus query, say): each row's labels, as the
+    /// source writes them (`{job="api", instance="10.0.0.1:9100"}`).
+    Series(Vec<String>),
+}
+
+impl Provenance {
+    fn select(&self, indices: &[usize]) -> Provenance {
+        match self {
+            Provenance::Memory => Provenance::Memory,
+            Provenance::Lines(l) => Provenance::Lines(indices.iter().map(|&i| l[i]).collect()),
+            Provenance::Series(s) => Provenance::Series(indices.iter().map(|&i| s[i].clone()).collect()),
+        }
+    }
+
+    fn len(&self) -> Option<usize> {
+        match self {
+            Provenance::Memory => None,
+            Provenance::Lines(l) => Some(l.len()),
+            Provenance::Series(s) => Some(s.len()),
+        }
+    }
+}
+
 /// Feature matrix, entity ids, carried columns and row provenance.
 ///
 /// # Examples
@@ -61,7 +92,7 @@ pub struct Table {
     x: Matrix,
     ids: Option<TextColumn>,
     carried: Vec<TextColumn>,
-    lines: Vec<u64>,
+    provenance: Provenance,
 }
 
 impl Table {
@@ -86,7 +117,7 @@ impl Table {
             x,
             ids: None,
             carried: Vec::new(),
-            lines: Vec::new(),
+            provenance: Provenance::Memory,
         };
         t.check_names()?;
         Ok(t)
@@ -119,21 +150,22 @@ impl Table {
         Ok(self)
     }
 
-    /// Assembles a table read from a file; the reader guarantees consistent lengths.
+    /// Assembles a table a reader filled: `layout` from the schema step, and the columns and
+    /// provenance it read; the reader guarantees one value per row in each.
     pub(crate) fn from_source(
         source: String,
         layout: Vec<(String, Role)>,
         x: Matrix,
         ids: Option<TextColumn>,
         carried: Vec<TextColumn>,
-        lines: Vec<u64>,
+        provenance: Provenance,
     ) -> Self {
         let features = layout
             .iter()
             .filter(|(_, r)| *r == Role::Feature)
             .map(|(n, _)| n.clone())
             .collect();
-        debug_assert_eq!(lines.len(), x.n_rows());
+        debug_assert!(provenance.len().is_none_or(|n| n == x.n_rows()));
         Table {
             source,
             layout,
@@ -141,7 +173,7 @@ impl Table {
             x,
             ids,
             carried,
-            lines,
+            provenance,
         }
     }
 
@@ -216,11 +248,20 @@ impl Table {
         }
     }
 
-    /// Where row `i` is: its input line when it came from a file, else its row number.
+    /// Where the rows came from.
+    pub fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+
+    /// Where row `i` is: its input line, or its series' labels, or else its row number.
     pub fn place(&self, i: usize) -> Place {
-        match self.lines.get(i) {
-            Some(&line) => Place::At(Location::line(self.source.clone(), line)),
-            None => Place::Row(i),
+        match &self.provenance {
+            Provenance::Lines(l) if i < l.len() => Place::At(Location::line(self.source.clone(), l[i])),
+            Provenance::Series(s) if i < s.len() => Place::Series {
+                source: self.source.clone(),
+                labels: s[i].clone(),
+            },
+            _ => Place::Row(i),
         }
     }
 
@@ -269,11 +310,7 @@ impl Table {
             x: self.x.select_rows(indices),
             ids: self.ids.as_ref().map(pick),
             carried: self.carried.iter().map(pick).collect(),
-            lines: if self.lines.is_empty() {
-                Vec::new()
-            } else {
-                indices.iter().map(|&i| self.lines[i]).collect()
-            },
+            provenance: self.provenance.select(indices),
         }
     }
 }
@@ -337,7 +374,7 @@ mod tests {
                 values: vec!["u".into(), "v".into()],
             }),
             vec![],
-            vec![2, 5],
+            Provenance::Lines(vec![2, 5]),
         );
         let e = t.locate(Error::Domain {
             at: Place::Row(1),
@@ -346,5 +383,15 @@ mod tests {
             rule: "is below -1",
         });
         assert_eq!(e.to_string(), "f.csv:5:3: column \"b\": -3 is below -1");
+        let t = Table::from_source(
+            "http://prom:9090".into(),
+            vec![("a".into(), Role::Feature), ("b".into(), Role::Feature)],
+            Matrix::from_rows(&[[1.0, 2.0], [3.0, 4.0]]).unwrap(),
+            None,
+            vec![],
+            Provenance::Series(vec!["{job=\"a\"}".into(), "{job=\"b\"}".into()]),
+        );
+        assert_eq!(t.place(1).to_string(), "http://prom:9090: series {job=\"b\"}");
+        assert_eq!(t.select_rows(&[1]).place(0), t.place(1));
     }
 }

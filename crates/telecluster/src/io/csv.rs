@@ -1,59 +1,19 @@
 //! CSV/TSV input and output.
 //!
-//! Reading streams the file once. Column roles are decided from the first rows: numeric columns
-//! become features (unless `features` names them), the first non-numeric column is the entity
-//! id (unless `id` names it), and the rest are carried. Only the rows needed to see one
-//! non-missing value per column are held back while deciding; usually that is one row.
+//! Reading streams the file once. Column roles are decided by the schema step
+//! ([`crate::data::schema`]) from the header and the first rows: only the rows needed to see
+//! one non-missing value per column are held back while deciding; usually that is one row.
 //!
 //! Every error names `path:line:column`, the column and the text, and says what was expected.
 
-use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
-use crate::data::table::{Role, Table, TextColumn};
-use crate::error::{Error, Location, Param, Result};
+use super::{ReadOptions, ReadReport};
+use crate::data::schema::{is_missing, Sample, Schema};
+use crate::data::table::{Provenance, Role, Table, TextColumn};
+use crate::error::{Error, Location, Result};
 use crate::matrix::Matrix;
-
-/// How to read a delimited file.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CsvOptions {
-    /// Field delimiter; by default `\t` for `.tsv`/`.tab` files and `,` otherwise.
-    pub delimiter: Option<u8>,
-    /// The feature columns, in this order; by default every numeric column but the id.
-    pub features: Option<Vec<String>>,
-    /// The entity id column; by default the first non-numeric, non-feature column.
-    pub id: Option<String>,
-    /// Drop rows with a missing feature value instead of failing.
-    pub drop_missing: bool,
-}
-
-/// What reading produced.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ReadReport {
-    /// The table.
-    pub table: Table,
-    /// Rows dropped for missing feature values (only with `drop_missing`).
-    pub dropped_missing: usize,
-}
-
-/// The name standard input goes by in messages.
-pub const STDIN_NAME: &str = "<stdin>";
-
-/// Reads `path` (`-` for standard input).
-///
-/// # Errors
-/// [`Error::Io`] if the file cannot be read, and every error of [`read`].
-pub fn read_path(path: &Path, opts: &CsvOptions) -> Result<ReadReport> {
-    if path.as_os_str() == "-" {
-        let delimiter = opts.delimiter.unwrap_or(b',');
-        return read(io::stdin().lock(), STDIN_NAME, delimiter, opts);
-    }
-    let name = path.display().to_string();
-    let file = File::open(path).map_err(|e| Error::io(name.clone(), e))?;
-    let delimiter = opts.delimiter.unwrap_or_else(|| delimiter_for(path));
-    read(io::BufReader::with_capacity(1 << 16, file), &name, delimiter, opts)
-}
 
 /// The delimiter a file's extension implies: tab for `.tsv` and `.tab`, else comma.
 pub fn delimiter_for(path: &Path) -> u8 {
@@ -71,11 +31,10 @@ pub fn delimiter_for(path: &Path) -> u8 {
 /// Reads delimited text with a header line from `input`, which messages call `source`.
 ///
 /// # Errors
-/// [`Error::EmptyInput`], [`Error::NoRows`], [`Error::DuplicateColumn`],
-/// [`Error::UnknownColumn`], [`Error::ConflictingRoles`], [`Error::NoFeatures`],
-/// [`Error::Ragged`], [`Error::NotANumber`], [`Error::NonFinite`], [`Error::Missing`],
-/// [`Error::Malformed`] and [`Error::Io`], each with its position.
-pub fn read<R: Read>(input: R, source: &str, delimiter: u8, opts: &CsvOptions) -> Result<ReadReport> {
+/// [`Error::EmptyInput`], [`Error::NoRows`], [`Error::Ragged`], [`Error::NotANumber`],
+/// [`Error::NonFinite`], [`Error::Missing`], [`Error::Malformed`] and [`Error::Io`], each with
+/// its position, and the schema step's errors ([`Schema::resolve`]).
+pub fn read<R: Read>(input: R, source: &str, delimiter: u8, opts: &ReadOptions) -> Result<ReadReport> {
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -86,142 +45,16 @@ pub fn read<R: Read>(input: R, source: &str, delimiter: u8, opts: &CsvOptions) -
         return Err(Error::EmptyInput { path: source.into() });
     }
     let header_line = line_of(&record);
-    let header = header_names(&record);
-    for (i, name) in header.iter().enumerate() {
-        if header[..i].contains(name) {
-            return Err(Error::DuplicateColumn {
-                at: Location::line(source, header_line).at_column(i + 1),
-                name: name.clone(),
-            });
-        }
-    }
-    let find = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| Error::UnknownColumn {
-                path: source.into(),
-                name: name.into(),
-                available: header.clone(),
-            })
+    let names = header_names(&record);
+    let width = names.len();
+    let (sample, held) = if opts.columns.needs_sample() {
+        let (sample, held) = sample_rows(&mut rdr, width, source)?;
+        (Some(sample), held)
+    } else {
+        (None, Vec::new())
     };
-    let explicit_features = match &opts.features {
-        Some(names) => {
-            let mut idx = Vec::with_capacity(names.len());
-            for name in names {
-                let j = find(name)?;
-                if idx.contains(&j) {
-                    return Err(Error::invalid(
-                        Param::Features,
-                        names.join(","),
-                        format!("names \"{name}\" twice"),
-                    ));
-                }
-                idx.push(j);
-            }
-            Some(idx)
-        }
-        None => None,
-    };
-    let explicit_id = opts.id.as_deref().map(find).transpose()?;
-    if let (Some(id), Some(features)) = (explicit_id, &explicit_features) {
-        if features.contains(&id) {
-            return Err(Error::ConflictingRoles {
-                path: source.into(),
-                name: header[id].clone(),
-                first: "id",
-                second: "feature",
-            });
-        }
-    }
-
-    // Hold rows back until every column has shown a value, to tell numbers from text.
-    let width = header.len();
-    let mut numeric: Vec<Option<bool>> = vec![None; width];
-    let mut first_text: Vec<Option<String>> = vec![None; width];
-    let mut held = Vec::new();
-    if explicit_features.is_none() || explicit_id.is_none() {
-        while numeric.iter().any(Option::is_none) {
-            let mut rec = csv::StringRecord::new();
-            if !next_record(&mut rdr, &mut rec, source)? {
-                break;
-            }
-            check_width(&rec, width, source)?;
-            for (j, kind) in numeric.iter_mut().enumerate() {
-                let cell = rec[j].trim();
-                if kind.is_none() && !is_missing(cell) {
-                    *kind = Some(cell.parse::<f64>().is_ok());
-                    if *kind == Some(false) {
-                        first_text[j] = Some(cell.chars().take(40).collect());
-                    }
-                }
-            }
-            held.push(rec);
-        }
-    }
-    let is_numeric = |j: usize| numeric[j].unwrap_or(false);
-    let features: Vec<usize> = explicit_features.unwrap_or_else(|| {
-        (0..width)
-            .filter(|&j| is_numeric(j) && Some(j) != explicit_id)
-            .collect()
-    });
-    if features.is_empty() {
-        return Err(Error::NoFeatures {
-            path: source.into(),
-            text_columns: (0..width)
-                .filter_map(|j| first_text[j].take().map(|v| (header[j].clone(), v)))
-                .collect(),
-        });
-    }
-    let id = explicit_id.or_else(|| (0..width).find(|&j| !features.contains(&j) && !is_numeric(j)));
-
-    let mut layout = Vec::with_capacity(width);
-    let mut carried_cols = Vec::new();
-    for (j, name) in header.iter().enumerate() {
-        let role = if Some(j) == id {
-            Role::Id
-        } else if features.contains(&j) {
-            Role::Feature
-        } else {
-            carried_cols.push(j);
-            Role::Carried
-        };
-        if role != Role::Feature {
-            layout.push((name.clone(), role));
-        }
-    }
-    // Features take the order the user gave; put them where they stand in the file otherwise.
-    let mut feature_slots: Vec<(usize, usize)> = features.iter().enumerate().map(|(k, &j)| (j, k)).collect();
-    feature_slots.sort_unstable();
-    for &(j, k) in &feature_slots {
-        let pos = layout
-            .iter()
-            .position(|(n, _)| header.iter().position(|h| h == n).is_some_and(|p| p > j))
-            .unwrap_or(layout.len());
-        layout.insert(pos, (header[features[k]].clone(), Role::Feature));
-    }
-    // The matrix columns follow the layout order of the features.
-    let matrix_order: Vec<usize> = layout
-        .iter()
-        .filter(|(_, r)| *r == Role::Feature)
-        .map(|(n, _)| header.iter().position(|h| h == n).expect("feature is in header"))
-        .collect();
-
-    let mut rows = Rows {
-        source,
-        header: &header,
-        width,
-        features: &matrix_order,
-        id,
-        carried: &carried_cols,
-        drop_missing: opts.drop_missing,
-        values: Vec::new(),
-        ids: Vec::new(),
-        carried_values: vec![Vec::new(); carried_cols.len()],
-        lines: Vec::new(),
-        dropped: 0,
-        scratch: Vec::with_capacity(matrix_order.len()),
-    };
+    let schema = Schema::resolve(source, names, header_line, &opts.columns, sample.as_ref())?;
+    let mut rows = Rows::new(source, schema, opts.drop_missing);
     for rec in &held {
         rows.push(rec)?;
     }
@@ -229,41 +62,36 @@ pub fn read<R: Read>(input: R, source: &str, delimiter: u8, opts: &CsvOptions) -
     while next_record(&mut rdr, &mut record, source)? {
         rows.push(&record)?;
     }
+    rows.finish()
+}
 
-    let n = rows.lines.len();
-    if n == 0 {
-        return Err(Error::NoRows {
-            path: source.into(),
-            dropped: rows.dropped,
-        });
+/// Reads rows until every column has shown a value (or the input ends): what they show, and the
+/// rows, to be read again as data.
+fn sample_rows<R: Read>(
+    rdr: &mut csv::Reader<R>,
+    width: usize,
+    source: &str,
+) -> Result<(Sample, Vec<csv::StringRecord>)> {
+    let mut sample = Sample::new(width);
+    let mut held = Vec::new();
+    while !sample.is_complete() {
+        let mut rec = csv::StringRecord::new();
+        if !next_record(rdr, &mut rec, source)? {
+            break;
+        }
+        check_width(&rec, width, source)?;
+        for (j, cell) in rec.iter().enumerate() {
+            sample.observe(j, cell);
+        }
+        held.push(rec);
     }
-    let x = Matrix::new(rows.values, n, matrix_order.len())?;
-    let ids = id.map(|j| TextColumn {
-        name: header[j].clone(),
-        values: rows.ids,
-    });
-    let carried = carried_cols
-        .iter()
-        .zip(rows.carried_values)
-        .map(|(&j, values)| TextColumn {
-            name: header[j].clone(),
-            values,
-        })
-        .collect();
-    Ok(ReadReport {
-        table: Table::from_source(source.into(), layout, x, ids, carried, rows.lines),
-        dropped_missing: rows.dropped,
-    })
+    Ok((sample, held))
 }
 
 /// The growing columns of a table being read.
 struct Rows<'a> {
     source: &'a str,
-    header: &'a [String],
-    width: usize,
-    features: &'a [usize],
-    id: Option<usize>,
-    carried: &'a [usize],
+    schema: Schema,
     drop_missing: bool,
     values: Vec<f64>,
     ids: Vec<String>,
@@ -273,12 +101,65 @@ struct Rows<'a> {
     scratch: Vec<f64>,
 }
 
-impl Rows<'_> {
+impl<'a> Rows<'a> {
+    fn new(source: &'a str, schema: Schema, drop_missing: bool) -> Self {
+        Rows {
+            source,
+            carried_values: vec![Vec::new(); schema.carried.len()],
+            scratch: Vec::with_capacity(schema.features.len()),
+            schema,
+            drop_missing,
+            values: Vec::new(),
+            ids: Vec::new(),
+            lines: Vec::new(),
+            dropped: 0,
+        }
+    }
+
+    /// The table of the rows read.
+    fn finish(self) -> Result<ReadReport> {
+        let schema = self.schema;
+        let n = self.lines.len();
+        if n == 0 {
+            return Err(Error::NoRows {
+                path: self.source.into(),
+                dropped: self.dropped,
+            });
+        }
+        let x = Matrix::new(self.values, n, schema.features.len())?;
+        let names = &schema.names;
+        let ids = schema.id.map(|j| TextColumn {
+            name: names[j].clone(),
+            values: self.ids,
+        });
+        let carried = schema
+            .carried
+            .iter()
+            .zip(self.carried_values)
+            .map(|(&j, values)| TextColumn {
+                name: names[j].clone(),
+                values,
+            })
+            .collect();
+        Ok(ReadReport {
+            table: Table::from_source(
+                self.source.into(),
+                schema.layout,
+                x,
+                ids,
+                carried,
+                Provenance::Lines(self.lines),
+            ),
+            dropped_missing: self.dropped,
+        })
+    }
+
     fn push(&mut self, rec: &csv::StringRecord) -> Result<()> {
-        check_width(rec, self.width, self.source)?;
+        let schema = &self.schema;
+        check_width(rec, schema.names.len(), self.source)?;
         let line = line_of(rec);
         self.scratch.clear();
-        for &j in self.features {
+        for &j in &schema.features {
             let at = || Location::line(self.source, line).at_column(j + 1);
             let cell = rec[j].trim();
             if is_missing(cell) {
@@ -288,7 +169,7 @@ impl Rows<'_> {
                 }
                 return Err(Error::Missing {
                     at: at(),
-                    column: self.header[j].clone(),
+                    column: schema.names[j].clone(),
                     text: cell.into(),
                 });
             }
@@ -297,14 +178,14 @@ impl Rows<'_> {
                 Ok(_) => {
                     return Err(Error::NonFinite {
                         at: at(),
-                        column: self.header[j].clone(),
+                        column: schema.names[j].clone(),
                         text: cell.into(),
                     })
                 }
                 Err(_) => {
                     return Err(Error::NotANumber {
                         at: at(),
-                        column: self.header[j].clone(),
+                        column: schema.names[j].clone(),
                         text: cell.into(),
                         hint: number_hint(cell),
                     })
@@ -312,10 +193,10 @@ impl Rows<'_> {
             }
         }
         self.values.extend_from_slice(&self.scratch);
-        if let Some(j) = self.id {
+        if let Some(j) = schema.id {
             self.ids.push(rec[j].to_string());
         }
-        for (k, &j) in self.carried.iter().enumerate() {
+        for (k, &j) in schema.carried.iter().enumerate() {
             self.carried_values[k].push(rec[j].to_string());
         }
         self.lines.push(line);
@@ -370,14 +251,6 @@ fn header_names(rec: &csv::StringRecord) -> Vec<String> {
             }
         })
         .collect()
-}
-
-/// The markers that mean "no value" (pandas' defaults, case-insensitive).
-fn is_missing(cell: &str) -> bool {
-    cell.is_empty()
-        || ["na", "n/a", "nan", "-nan", "null", "none", "<na>", "#n/a", "#na"]
-            .iter()
-            .any(|m| cell.eq_ignore_ascii_case(m))
 }
 
 /// A likely fix for a cell that is not a number.
@@ -481,13 +354,13 @@ fn io_error(err: csv::Error) -> io::Error {
 mod tests {
     use super::*;
 
-    fn read_str(text: &str, opts: &CsvOptions) -> Result<ReadReport> {
+    fn read_str(text: &str, opts: &ReadOptions) -> Result<ReadReport> {
         read(text.as_bytes(), "t.csv", b',', opts)
     }
 
     #[test]
     fn infers_roles_id_features_carried() {
-        let r = read_str("host,lat,err,dc\na,1.5,0.1,eu\nb,2,0.2,us\n", &CsvOptions::default()).unwrap();
+        let r = read_str("host,lat,err,dc\na,1.5,0.1,eu\nb,2,0.2,us\n", &ReadOptions::default()).unwrap();
         let t = r.table;
         assert_eq!(t.features(), ["lat", "err"]);
         assert_eq!(t.ids().unwrap().name, "host");
@@ -498,11 +371,7 @@ mod tests {
 
     #[test]
     fn explicit_features_and_id() {
-        let opts = CsvOptions {
-            features: Some(vec!["err".into(), "lat".into()]),
-            id: Some("n".into()),
-            ..Default::default()
-        };
+        let opts = ReadOptions::default().features(["err", "lat"]).id("n");
         let t = read_str("n,lat,err\n1,10,0.5\n2,20,0.7\n", &opts).unwrap().table;
         // matrix columns follow the file's order; the id may be numeric
         assert_eq!(t.features(), ["lat", "err"]);
@@ -511,10 +380,7 @@ mod tests {
 
     #[test]
     fn role_inference_skips_leading_missing_values() {
-        let opts = CsvOptions {
-            drop_missing: true,
-            ..Default::default()
-        };
+        let opts = ReadOptions::default().drop_missing(true);
         let r = read_str("name,lat\na,\nb,3\n", &opts).unwrap();
         assert_eq!(r.table.features(), ["lat"]);
         assert_eq!(r.dropped_missing, 1);
@@ -523,7 +389,7 @@ mod tests {
 
     #[test]
     fn errors_carry_positions() {
-        let o = CsvOptions::default();
+        let o = ReadOptions::default();
         let e = read_str("id,lat\na,1\nb,12,5\n", &o).unwrap_err();
         assert_eq!(e.to_string(), "t.csv:3: found 3 fields, expected 2 as in the header");
         let e = read_str("id,lat\na,1\nb,\"12,5\"\n", &o).unwrap_err();
@@ -537,16 +403,10 @@ mod tests {
         assert!(e.to_string().starts_with("t.csv:2:2:"));
         assert!(matches!(read_str("", &o), Err(Error::EmptyInput { .. })));
         assert!(matches!(read_str("id,lat\n", &o), Err(Error::NoFeatures { .. })));
-        let only_header = CsvOptions {
-            features: Some(vec!["lat".into()]),
-            ..Default::default()
-        };
+        let only_header = ReadOptions::default().features(["lat"]);
         assert!(matches!(read_str("id,lat\n", &only_header), Err(Error::NoRows { .. })));
         assert!(matches!(read_str("a,a\n1,2\n", &o), Err(Error::DuplicateColumn { .. })));
-        let unknown = CsvOptions {
-            features: Some(vec!["p99".into()]),
-            ..Default::default()
-        };
+        let unknown = ReadOptions::default().features(["p99"]);
         assert!(matches!(
             read_str("id,lat\na,1\n", &unknown),
             Err(Error::UnknownColumn { .. })
@@ -570,7 +430,7 @@ mod tests {
             "\u{feff}id\tlat\nx\t3\n".as_bytes(),
             "t.tsv",
             b'\t',
-            &CsvOptions::default(),
+            &ReadOptions::default(),
         )
         .unwrap()
         .table;
@@ -582,7 +442,7 @@ mod tests {
     #[test]
     fn write_then_read_round_trips() {
         let text = "endpoint,lat,err,group\n\"GET /a,b\",1.25,0.1,x\nGET /c,300,5,y\n";
-        let t = read_str(text, &CsvOptions::default()).unwrap().table;
+        let t = read_str(text, &ReadOptions::default()).unwrap().table;
         let mut out = Vec::new();
         let extra = [TextColumn {
             name: "cluster".into(),
@@ -599,13 +459,13 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
-            let _ = read(&bytes[..], "fuzz.csv", b',', &CsvOptions::default());
-            let _ = read(&bytes[..], "fuzz.csv", b',', &CsvOptions { drop_missing: true, ..Default::default() });
+            let _ = read(&bytes[..], "fuzz.csv", b',', &ReadOptions::default());
+            let _ = read(&bytes[..], "fuzz.csv", b',', &ReadOptions::default().drop_missing(true));
         }
 
         #[test]
         fn never_panics_on_csv_like_text(text in "[a-c0-9,.\\n\"-]{0,200}") {
-            let _ = read(text.as_bytes(), "fuzz.csv", b',', &CsvOptions::default());
+            let _ = read(text.as_bytes(), "fuzz.csv", b',', &ReadOptions::default());
         }
     }
 }
