@@ -159,8 +159,9 @@ impl DbscanValidParams {
     /// Clusters the rows of `x` (prepared features).
     ///
     /// # Errors
-    /// None today for a valid matrix; the `Result` keeps room for limits on the input.
+    /// [`crate::Error::InvalidParam`] when `x` has no rows.
     pub fn fit(&self, x: &Matrix) -> Result<Dbscan> {
+        super::require_rows(x)?;
         let (n, d) = (x.n_rows(), x.n_cols());
         let e2 = self.0.eps * self.0.eps;
         let ms = self.0.min_samples;

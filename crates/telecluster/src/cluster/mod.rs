@@ -1,5 +1,16 @@
 //! The clustering engines. Each takes a [`crate::Matrix`] of prepared features, validates its
 //! parameters once (`Params::new(..).check()?`), and `fit` returns a fitted model.
+//!
+//! # The contract every engine keeps
+//! (tested for each K-Means algorithm, each DBSCAN index and each linkage in
+//! `tests/contract.rs`):
+//! - no rows: [`crate::Error::InvalidParam`] naming `n_samples`, never a panic or an empty model;
+//! - one row: one cluster, label 0 (DBSCAN: with `min_samples` 1; else noise);
+//! - every row identical: one cluster for all (K-Means also warns that it found fewer distinct
+//!   clusters than asked for);
+//! - duplicated rows share their label;
+//! - one label per row; the same input and seed give the same bits with any thread count;
+//! - a permutation of well-separated rows gives the same partition.
 
 pub mod dbscan;
 pub(crate) mod distance;
@@ -10,6 +21,14 @@ pub use dbscan::{Dbscan, DbscanParams, DbscanValidParams, Label, RedFlag};
 pub use kmeans::Init;
 pub use kmeans::{Algorithm, KMeans, KMeansParams, KMeansValidParams, Refine};
 pub use linkage::{Dendrogram, LinkageParams, Method};
+
+/// Refuses a matrix without rows, as every engine does.
+pub(crate) fn require_rows(x: &crate::Matrix) -> crate::Result<()> {
+    if x.n_rows() == 0 {
+        return Err(crate::Error::invalid(crate::Param::NSamples, 0, "must be >= 1"));
+    }
+    Ok(())
+}
 
 /// Renumbers cluster labels in order of first appearance (the first row's cluster becomes 0),
 /// so outputs read top to bottom. Returns the new label of each old one (`None` for labels

@@ -290,10 +290,11 @@ impl KMeansValidParams {
     /// Fits K-Means to the rows of `x` (prepared features).
     ///
     /// # Errors
-    /// [`Error::InvalidParam`] when `n_clusters` exceeds the number of rows;
+    /// [`Error::InvalidParam`] when `x` has no rows or `n_clusters` exceeds their number;
     /// [`Error::FeatureMismatch`] when given centres have another width than `x`.
     pub fn fit(&self, x: &Matrix) -> Result<KMeans> {
         let p = &self.0;
+        super::require_rows(x)?;
         let (n, d, k) = (x.n_rows(), x.n_cols(), p.n_clusters);
         if k > n {
             return Err(Error::invalid(Param::NClusters, k, format!("must be <= n_samples={n}")));

@@ -191,10 +191,8 @@ impl LinkageValidParams {
     /// [`Error::InvalidParam`] for a matrix with no rows; [`Error::TooMuchMemory`] when the
     /// method needs a condensed distance matrix larger than the memory limit.
     pub fn fit(&self, x: &Matrix) -> Result<Dendrogram> {
+        super::require_rows(x)?;
         let n = x.n_rows();
-        if n == 0 {
-            return Err(Error::invalid(Param::NSamples, 0, "must be >= 1"));
-        }
         let method = self.0.method;
         let d = x.n_cols();
         let data = x.as_slice();
