@@ -140,28 +140,7 @@ pub fn dbscan_part(data: &Prepared<'_>, p: &DbscanPartParams, progress: &mut dyn
     } else {
         None
     };
-    let (eps, eps_chosen_by) = match (p.eps, &kdist) {
-        (EpsChoice::Given(e), _) => (e, EpsChosenBy::Given),
-        (EpsChoice::Auto, Some(c)) if c.eps > 0.0 => (
-            c.eps,
-            if c.knee.is_some() {
-                EpsChosenBy::KDistanceKnee
-            } else {
-                EpsChosenBy::KDistanceMedian
-            },
-        ),
-        (EpsChoice::Auto, _) => {
-            return Err(Error::invalid(
-                Param::Eps,
-                "auto",
-                format!(
-                    "cannot be chosen: every row has {} exact duplicate(s) or more, so every \
-                     k-distance is 0 and there is no scale to choose eps from; give a number",
-                    min_samples.saturating_sub(1)
-                ),
-            ))
-        }
-    };
+    let (eps, eps_chosen_by) = choose_eps(p.eps, kdist.as_ref(), min_samples)?;
     let params = DbscanParams::new(eps, min_samples).index(p.index).check()?;
     let estimate =
         (z.n_rows() >= ESTIMATE_FROM_ROWS).then(|| estimate_work(z, eps, min_samples, ESTIMATE_SAMPLE, p.seed));
@@ -214,5 +193,31 @@ pub fn dbscan_part(data: &Prepared<'_>, p: &DbscanPartParams, progress: &mut dyn
         profiles: profiles(x, &groups, model.n_clusters(), features),
         anomalies,
         red_flags: model.red_flags(),
+    })
+}
+
+/// The radius: the given one, or the k-distance curve's suggestion.
+fn choose_eps(eps: EpsChoice, kdist: Option<&KDistance>, min_samples: usize) -> Result<(f64, EpsChosenBy)> {
+    Ok(match (eps, kdist) {
+        (EpsChoice::Given(e), _) => (e, EpsChosenBy::Given),
+        (EpsChoice::Auto, Some(c)) if c.eps > 0.0 => (
+            c.eps,
+            if c.knee.is_some() {
+                EpsChosenBy::KDistanceKnee
+            } else {
+                EpsChosenBy::KDistanceMedian
+            },
+        ),
+        (EpsChoice::Auto, _) => {
+            return Err(Error::invalid(
+                Param::Eps,
+                "auto",
+                format!(
+                    "cannot be chosen: every row has {} exact duplicate(s) or more, so every \
+                     k-distance is 0 and there is no scale to choose eps from; give a number",
+                    min_samples.saturating_sub(1)
+                ),
+            ))
+        }
     })
 }

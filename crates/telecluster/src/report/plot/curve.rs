@@ -58,13 +58,20 @@ pub fn elbow_svg(e: &Elbow, title: &str) -> String {
             None,
         );
     }
+    inertia_curve(&mut svg, &frame, &ks, &e.inertia, c_in);
+    silhouette_curve(&mut svg, &frame, &ks, &e.silhouette, (c_sil, sil_range));
+    svg.finish()
+}
+
+/// The inertia of each k, as a line with a marker per k.
+fn inertia_curve(svg: &mut Svg, frame: &Frame, ks: &[f64], inertia: &[f64], c_in: &str) {
     let line: Vec<(f64, f64)> = ks
         .iter()
-        .zip(&e.inertia)
+        .zip(inertia)
         .map(|(&k, &v)| (frame.px(k), frame.py(v)))
         .collect();
     svg.polyline(&line, c_in, 2.0, Some("inertia"));
-    for (&k, &v) in ks.iter().zip(&e.inertia) {
+    for (&k, &v) in ks.iter().zip(inertia) {
         svg.marker(
             Shape::Circle,
             (frame.px(k), frame.py(v)),
@@ -75,9 +82,14 @@ pub fn elbow_svg(e: &Elbow, title: &str) -> String {
             Some(&format!("k = {k}: inertia {}", human(v))),
         );
     }
+}
+
+/// The mean silhouette of each k (from k = 2) on the right axis.
+fn silhouette_curve(svg: &mut Svg, frame: &Frame, ks: &[f64], silhouette: &[Option<f64>], style: (&str, (f64, f64))) {
+    let (c_sil, sil_range) = style;
     let sil: Vec<(f64, f64, f64)> = ks
         .iter()
-        .zip(&e.silhouette)
+        .zip(silhouette)
         .filter_map(|(&k, s)| s.map(|s| (k, s)))
         .map(|(k, s)| (k, s, frame.py_right(s.clamp(0.0, 1.0), sil_range)))
         .collect();
@@ -96,7 +108,6 @@ pub fn elbow_svg(e: &Elbow, title: &str) -> String {
             Some(&format!("k = {k}: silhouette {s:.3}")),
         );
     }
-    svg.finish()
 }
 
 /// The k-distance curve: every row's distance to its k-th nearest other row, ascending, with

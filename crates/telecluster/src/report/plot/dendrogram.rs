@@ -115,45 +115,10 @@ fn font_size(leaves: usize) -> f64 {
 /// assert!(svg.starts_with("<svg") && svg.ends_with("</svg>\n"));
 /// ```
 pub fn dendrogram_svg(tree: &Dendrogram, opts: &DendrogramPlot<'_>) -> String {
-    let n = tree.n_observations();
-    let cut = cutoff(n, opts.truncate);
-    let leaves = visible_leaves(tree, opts.truncate);
-    let label = |id: usize| -> String {
-        if id < n {
-            opts.labels
-                .and_then(|l| l.get(id))
-                .cloned()
-                .unwrap_or_else(|| id.to_string())
-        } else {
-            format!("({})", tree.size_of(id))
-        }
-    };
-    let size = font_size(leaves.len());
-    let spacing = (2400.0 / leaves.len() as f64).clamp(1.0, 16.0);
-    let show_labels = spacing >= 5.0;
-    let longest = if show_labels {
-        leaves
-            .iter()
-            .map(|&l| label(l).chars().count())
-            .max()
-            .unwrap_or(1)
-            .min(40)
-    } else {
-        0
-    };
-    let (left, right, top) = (72.0, 24.0, 36.0);
-    let bottom = 24.0 + longest as f64 * size * 0.62;
-    let plot_w = (leaves.len() as f64 * spacing).max(360.0);
-    let plot_h = 300.0;
-    let (width, height) = (left + plot_w + right, top + plot_h + bottom);
-    let top_h = tree.merges().iter().map(|m| m.height).fold(0.0, f64::max);
-    let scale_h = if top_h > 0.0 { top_h * 1.05 } else { 1.0 };
-    let y_of = |h: f64| top + plot_h - h / scale_h * plot_h;
-    let offset = left + (plot_w - leaves.len() as f64 * spacing) / 2.0 + spacing / 2.0;
-
-    let mut svg = Svg::new(width, height, &opts.title);
+    let frame = Frame::new(tree, opts);
+    let mut svg = Svg::new(frame.width, frame.height, &opts.title);
     svg.text(
-        (width / 2.0, 22.0),
+        (frame.width / 2.0, 22.0),
         &opts.title,
         14.0,
         Anchor::Middle,
@@ -161,45 +126,192 @@ pub fn dendrogram_svg(tree: &Dendrogram, opts: &DendrogramPlot<'_>) -> String {
         "#000000",
         None,
     );
-    // Axis with ticks.
-    svg.line((left - 6.0, top), (left - 6.0, top + plot_h), "#000000", 1.0);
-    for t in ticks(0.0, scale_h, 5) {
-        let y = y_of(t);
-        svg.line((left - 10.0, y), (left - 6.0, y), "#000000", 1.0);
+    frame.axis(&mut svg, tree);
+    let x = frame.positions(tree);
+    let colour = link_colours(tree, frame.cut, color_threshold(tree, opts.color_threshold));
+    frame.links(&mut svg, tree, opts.labels, &x, &colour);
+    if frame.show_labels {
+        frame.leaf_labels(&mut svg, tree, opts.labels, &x);
+    }
+    svg.finish()
+}
+
+/// Where everything goes: the visible leaves, their spacing, and the scales.
+struct Frame {
+    n: usize,
+    /// Clusters below this id are not drawn (contracted into leaves).
+    cut: usize,
+    leaves: Vec<usize>,
+    font: f64,
+    spacing: f64,
+    show_labels: bool,
+    left: f64,
+    top: f64,
+    plot_h: f64,
+    scale_h: f64,
+    offset: f64,
+    width: f64,
+    height: f64,
+}
+
+impl Frame {
+    fn new(tree: &Dendrogram, opts: &DendrogramPlot<'_>) -> Frame {
+        let n = tree.n_observations();
+        let leaves = visible_leaves(tree, opts.truncate);
+        let font = font_size(leaves.len());
+        let spacing = (2400.0 / leaves.len() as f64).clamp(1.0, 16.0);
+        let show_labels = spacing >= 5.0;
+        let longest = if show_labels {
+            leaves
+                .iter()
+                .map(|&l| leaf_label(tree, l, opts.labels).chars().count())
+                .max()
+                .unwrap_or(1)
+                .min(40)
+        } else {
+            0
+        };
+        let (left, right, top) = (72.0, 24.0, 36.0);
+        let bottom = 24.0 + longest as f64 * font * 0.62;
+        let plot_w = (leaves.len() as f64 * spacing).max(360.0);
+        let plot_h = 300.0;
+        let top_h = tree.merges().iter().map(|m| m.height).fold(0.0, f64::max);
+        Frame {
+            n,
+            cut: cutoff(n, opts.truncate),
+            offset: left + (plot_w - leaves.len() as f64 * spacing) / 2.0 + spacing / 2.0,
+            leaves,
+            font,
+            spacing,
+            show_labels,
+            left,
+            top,
+            plot_h,
+            scale_h: if top_h > 0.0 { top_h * 1.05 } else { 1.0 },
+            width: left + plot_w + right,
+            height: top + plot_h + bottom,
+        }
+    }
+
+    fn y_of(&self, h: f64) -> f64 {
+        self.top + self.plot_h - h / self.scale_h * self.plot_h
+    }
+
+    /// The height axis, with ticks and its title.
+    fn axis(&self, svg: &mut Svg, tree: &Dendrogram) {
+        let (left, top, plot_h) = (self.left, self.top, self.plot_h);
+        svg.line((left - 6.0, top), (left - 6.0, top + plot_h), "#000000", 1.0);
+        for t in ticks(0.0, self.scale_h, 5) {
+            let y = self.y_of(t);
+            svg.line((left - 10.0, y), (left - 6.0, y), "#000000", 1.0);
+            svg.text(
+                (left - 12.0, y + 4.0),
+                &human(t),
+                10.0,
+                Anchor::End,
+                0.0,
+                "#000000",
+                None,
+            );
+        }
+        let y_label = format!("height ({} linkage)", tree.method());
         svg.text(
-            (left - 12.0, y + 4.0),
-            &human(t),
-            10.0,
-            Anchor::End,
-            0.0,
+            (16.0, top + plot_h / 2.0),
+            &y_label,
+            11.0,
+            Anchor::Middle,
+            -90.0,
             "#000000",
             None,
         );
     }
-    let y_label = format!("height ({} linkage)", tree.method());
-    svg.text(
-        (16.0, top + plot_h / 2.0),
-        &y_label,
-        11.0,
-        Anchor::Middle,
-        -90.0,
-        "#000000",
-        None,
-    );
 
-    // Positions: leaves left to right, merges at the middle of their children. Children have
-    // lower ids than their parent, so increasing ids meet them first.
-    let mut x = vec![0.0; 2 * n - 1];
-    for (i, &l) in leaves.iter().enumerate() {
-        x[l] = offset + i as f64 * spacing;
+    /// The merges drawn: those above the truncation.
+    fn visible_merges(&self) -> impl Iterator<Item = usize> + Clone {
+        let n = self.n;
+        (self.cut.max(n)..2 * n - 1).filter(move |&id| n > 1 && id >= n)
     }
-    let visible_merges = (cut.max(n)..2 * n - 1).filter(|&id| n > 1 && id >= n);
-    for id in visible_merges.clone() {
-        let m = tree.merges()[id - n];
-        x[id] = 0.5 * (x[m.a] + x[m.b]);
+
+    /// Horizontal positions: leaves left to right, merges at the middle of their children.
+    /// Children have lower ids than their parent, so increasing ids meet them first.
+    fn positions(&self, tree: &Dendrogram) -> Vec<f64> {
+        let n = self.n;
+        let mut x = vec![0.0; 2 * n - 1];
+        for (i, &l) in self.leaves.iter().enumerate() {
+            x[l] = self.offset + i as f64 * self.spacing;
+        }
+        for id in self.visible_merges() {
+            let m = tree.merges()[id - n];
+            x[id] = 0.5 * (x[m.a] + x[m.b]);
+        }
+        x
     }
-    // Colours: each highest link under the threshold starts a group, numbered left to right.
-    let threshold = color_threshold(tree, opts.color_threshold);
+
+    /// Each merge as a bracket from its children up to its height, with a hover title.
+    fn links(&self, svg: &mut Svg, tree: &Dendrogram, labels: Option<&[String]>, x: &[f64], colour: &[Option<usize>]) {
+        let n = self.n;
+        let child_y = |id: usize| {
+            if id < self.cut {
+                self.y_of(0.0)
+            } else {
+                self.y_of(tree.merges()[id - n].height)
+            }
+        };
+        for id in self.visible_merges() {
+            let m = tree.merges()[id - n];
+            let y = self.y_of(m.height);
+            let stroke = colour[id].map_or(NEUTRAL, |c| PALETTE[c % PALETTE.len()]);
+            let title = format!(
+                "{} + {}: height {}, {} rows",
+                describe(tree, m.a, labels),
+                describe(tree, m.b, labels),
+                human(m.height),
+                m.size
+            );
+            svg.polyline(
+                &[(x[m.a], child_y(m.a)), (x[m.a], y), (x[m.b], y), (x[m.b], child_y(m.b))],
+                stroke,
+                1.5,
+                Some(&title),
+            );
+        }
+    }
+
+    /// The leaves' labels, vertical, under the axis.
+    fn leaf_labels(&self, svg: &mut Svg, tree: &Dendrogram, labels: Option<&[String]>, x: &[f64]) {
+        for &l in &self.leaves {
+            let text = leaf_label(tree, l, labels);
+            let shown: String = text.chars().take(40).collect();
+            let title = describe(tree, l, labels);
+            svg.text(
+                (x[l] + self.font * 0.35, self.y_of(0.0) + 8.0),
+                &shown,
+                self.font,
+                Anchor::End,
+                -90.0,
+                "#000000",
+                Some(&title),
+            );
+        }
+    }
+}
+
+/// A leaf's label: the row's label (its number without labels), or a contracted cluster's size.
+fn leaf_label(tree: &Dendrogram, id: usize, labels: Option<&[String]>) -> String {
+    if id < tree.n_observations() {
+        labels
+            .and_then(|l| l.get(id))
+            .cloned()
+            .unwrap_or_else(|| id.to_string())
+    } else {
+        format!("({})", tree.size_of(id))
+    }
+}
+
+/// Link colours: each highest link under the threshold starts a group, numbered left to right;
+/// the links above it have none.
+fn link_colours(tree: &Dendrogram, cut: usize, threshold: f64) -> Vec<Option<usize>> {
+    let n = tree.n_observations();
     let mut colour: Vec<Option<usize>> = vec![None; 2 * n - 1];
     let mut next = 0;
     if n > 1 {
@@ -222,48 +334,7 @@ pub fn dendrogram_svg(tree: &Dendrogram, opts: &DendrogramPlot<'_>) -> String {
             stack.push((m.a, c));
         }
     }
-    let child_y = |id: usize| {
-        if id < cut {
-            y_of(0.0)
-        } else {
-            y_of(tree.merges()[id - n].height)
-        }
-    };
-    for id in visible_merges {
-        let m = tree.merges()[id - n];
-        let y = y_of(m.height);
-        let stroke = colour[id].map_or(NEUTRAL, |c| PALETTE[c % PALETTE.len()]);
-        let title = format!(
-            "{} + {}: height {}, {} rows",
-            describe(tree, m.a, opts.labels),
-            describe(tree, m.b, opts.labels),
-            human(m.height),
-            m.size
-        );
-        svg.polyline(
-            &[(x[m.a], child_y(m.a)), (x[m.a], y), (x[m.b], y), (x[m.b], child_y(m.b))],
-            stroke,
-            1.5,
-            Some(&title),
-        );
-    }
-    if show_labels {
-        for &l in &leaves {
-            let text = label(l);
-            let shown: String = text.chars().take(40).collect();
-            let title = describe(tree, l, opts.labels);
-            svg.text(
-                (x[l] + size * 0.35, y_of(0.0) + 8.0),
-                &shown,
-                size,
-                Anchor::End,
-                -90.0,
-                "#000000",
-                Some(&title),
-            );
-        }
-    }
-    svg.finish()
+    colour
 }
 
 /// A node as a person reads it: a row's label, or a cluster's size.

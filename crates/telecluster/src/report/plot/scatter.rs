@@ -58,31 +58,7 @@ pub fn scatter_svg(p: &ScatterPlot<'_>) -> String {
     }
     let mut svg = Svg::new(width, height, &p.title);
     frame.axes(&mut svg, &p.title, &p.x_label, &p.y_label);
-    let hover = |i: usize| {
-        let base = format!("{}, {}", human(pts.get(i, 0)), human(pts.get(i, 1)));
-        match p.hover.and_then(|h| h.get(i)) {
-            Some(h) => format!("{h}: {base}"),
-            None => base,
-        }
-    };
-    // Groups first, anomalies on top so they are never hidden.
-    for pass in [false, true] {
-        for i in 0..pts.n_rows() {
-            let g = p.groups.map_or(Some(0), |gs| gs[i]);
-            if g.is_none() != pass {
-                continue;
-            }
-            let at = (frame.px(pts.get(i, 0)), frame.py(pts.get(i, 1)));
-            let title = hover(i);
-            match g {
-                Some(g) => {
-                    let colour = PALETTE[g as usize % PALETTE.len()];
-                    svg.marker(shape_of(g as usize), at, 3.2, colour, "#ffffff", 0.6, Some(&title));
-                }
-                None => svg.marker(Shape::Cross, at, 4.0, "none", ANOMALY, 2.0, Some(&title)),
-            }
-        }
-    }
+    points(&mut svg, &frame, p, pts);
     for (j, &(cx, cy)) in centres.iter().enumerate() {
         let at = (frame.px(cx), frame.py(cy));
         let title = format!("centre of group {j}: {}, {}", human(cx), human(cy));
@@ -100,49 +76,93 @@ pub fn scatter_svg(p: &ScatterPlot<'_>) -> String {
             Anchor::Start
         };
         let dx = if anchor == Anchor::End { -7.0 } else { 7.0 };
-        svg.text((x + dx, y - 5.0), text, 9.5, anchor, 0.0, "#000000", Some(&hover(*i)));
+        svg.text(
+            (x + dx, y - 5.0),
+            text,
+            9.5,
+            anchor,
+            0.0,
+            "#000000",
+            Some(&hover(p, pts, *i)),
+        );
     }
     if legend {
-        let x = frame.left + frame.width + 18.0;
-        let mut y = frame.top + 8.0;
-        for (g, name) in p.group_names.iter().enumerate() {
-            svg.marker(
-                shape_of(g),
-                (x + 5.0, y),
-                4.0,
-                PALETTE[g % PALETTE.len()],
-                "#ffffff",
-                0.6,
-                None,
-            );
-            svg.text((x + 16.0, y + 4.0), name, 11.0, Anchor::Start, 0.0, "#000000", None);
-            y += 20.0;
-        }
-        if p.groups.is_some_and(|g| g.iter().any(Option::is_none)) {
-            svg.marker(Shape::Cross, (x + 5.0, y), 4.0, "none", ANOMALY, 2.0, None);
-            svg.text(
-                (x + 16.0, y + 4.0),
-                "anomaly",
-                11.0,
-                Anchor::Start,
-                0.0,
-                "#000000",
-                None,
-            );
-            y += 20.0;
-        }
-        if !centres.is_empty() {
-            svg.marker(Shape::Cross, (x + 5.0, y), 5.0, "none", "#000000", 2.5, None);
-            svg.text(
-                (x + 16.0, y + 4.0),
-                "centroid",
-                11.0,
-                Anchor::Start,
-                0.0,
-                "#000000",
-                None,
-            );
-        }
+        draw_legend(&mut svg, &frame, p, !centres.is_empty());
     }
     svg.finish()
+}
+
+/// A point's hover title: its name, if any, and its coordinates.
+fn hover(p: &ScatterPlot<'_>, pts: &Matrix, i: usize) -> String {
+    let base = format!("{}, {}", human(pts.get(i, 0)), human(pts.get(i, 1)));
+    match p.hover.and_then(|h| h.get(i)) {
+        Some(h) => format!("{h}: {base}"),
+        None => base,
+    }
+}
+
+/// The points: groups first, anomalies on top so they are never hidden.
+fn points(svg: &mut Svg, frame: &Frame, p: &ScatterPlot<'_>, pts: &Matrix) {
+    for pass in [false, true] {
+        for i in 0..pts.n_rows() {
+            let g = p.groups.map_or(Some(0), |gs| gs[i]);
+            if g.is_none() != pass {
+                continue;
+            }
+            let at = (frame.px(pts.get(i, 0)), frame.py(pts.get(i, 1)));
+            let title = hover(p, pts, i);
+            match g {
+                Some(g) => {
+                    let colour = PALETTE[g as usize % PALETTE.len()];
+                    svg.marker(shape_of(g as usize), at, 3.2, colour, "#ffffff", 0.6, Some(&title));
+                }
+                None => svg.marker(Shape::Cross, at, 4.0, "none", ANOMALY, 2.0, Some(&title)),
+            }
+        }
+    }
+}
+
+/// The legend right of the plot: each group's marker and name, then the anomaly and centroid
+/// markers when the picture has them.
+fn draw_legend(svg: &mut Svg, frame: &Frame, p: &ScatterPlot<'_>, centroids: bool) {
+    let x = frame.left + frame.width + 18.0;
+    let mut y = frame.top + 8.0;
+    for (g, name) in p.group_names.iter().enumerate() {
+        svg.marker(
+            shape_of(g),
+            (x + 5.0, y),
+            4.0,
+            PALETTE[g % PALETTE.len()],
+            "#ffffff",
+            0.6,
+            None,
+        );
+        svg.text((x + 16.0, y + 4.0), name, 11.0, Anchor::Start, 0.0, "#000000", None);
+        y += 20.0;
+    }
+    if p.groups.is_some_and(|g| g.iter().any(Option::is_none)) {
+        svg.marker(Shape::Cross, (x + 5.0, y), 4.0, "none", ANOMALY, 2.0, None);
+        svg.text(
+            (x + 16.0, y + 4.0),
+            "anomaly",
+            11.0,
+            Anchor::Start,
+            0.0,
+            "#000000",
+            None,
+        );
+        y += 20.0;
+    }
+    if centroids {
+        svg.marker(Shape::Cross, (x + 5.0, y), 5.0, "none", "#000000", 2.5, None);
+        svg.text(
+            (x + 16.0, y + 4.0),
+            "centroid",
+            11.0,
+            Anchor::Start,
+            0.0,
+            "#000000",
+            None,
+        );
+    }
 }
