@@ -3,7 +3,8 @@
 
 Usage (from the repository root):
     python3 -m venv .venv && .venv/bin/pip install -r bench/requirements.txt
-    .venv/bin/python bench/compare.py [--data bench-data] [--reps 5] [--out results.jsonl] [CASE ...]
+    .venv/bin/python bench/compare.py [--data bench-data] [--reps 5] [--out results.jsonl]
+                                      [--baseline OTHER/bench_fit] [CASE ...]
 
 CASE: km_1m_2d_fixed20 km_1m_2d_default km_200k_16d_fixed20 km_200k_16d_default
       db_100k_2d db_1m_2d
@@ -100,6 +101,9 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--baseline", default=None,
+                    help="another build of bench_fit (an earlier commit's) run as 'telecluster-baseline' "
+                         "in the same rounds, to show a change's effect side by side")
     ap.add_argument("cases", nargs="*")
     a = ap.parse_args()
     cases = a.cases or [c for c in CASES if c not in SLOW]
@@ -114,6 +118,8 @@ def main():
         commands = {"telecluster": [HARNESS, a.data, dataset, workload, *args, "--reps", str(a.reps)]}
         if dataset == "km_1m_2d":
             commands["telecluster-kdtree"] = commands["telecluster"] + ["--algorithm", "kdtree"]
+        if a.baseline:
+            commands["telecluster-baseline"] = [a.baseline, *commands["telecluster"][1:]]
         peer_reps = min(a.reps, PEER_REPS.get(case, a.reps))
         for impl in peers:
             commands[impl] = [sys.executable, os.path.join(HERE, "peers.py"), a.data, dataset, workload, impl, *args,

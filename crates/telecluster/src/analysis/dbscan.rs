@@ -9,7 +9,7 @@ use crate::cluster::DbscanParams;
 use crate::error::{Error, Param, Result};
 use crate::explain::anomaly::{explain, Reason};
 use crate::explain::profile::{profiles, Profile};
-use crate::select::kdist::{curve, KDistance, MAX_CURVE_ROWS};
+use crate::select::kdist::{curve, curve_from_k_distances, KDistance, MAX_CURVE_ROWS};
 
 /// Rows from which the part estimates DBSCAN's work before fitting (see [`Step::Dbscan`]).
 const ESTIMATE_FROM_ROWS: usize = 100_000;
@@ -133,8 +133,7 @@ pub struct DbscanPart {
 pub fn dbscan_part(data: &Prepared<'_>, p: &DbscanPartParams, progress: &mut dyn FnMut(Step)) -> Result<DbscanPart> {
     let (z, table) = (data.z(), data.table());
     let min_samples = p.min_samples.unwrap_or(2 * z.n_cols());
-    let curve_defined = min_samples >= 2 && z.n_rows() > min_samples - 1;
-    let kdist = if p.eps == EpsChoice::Auto || curve_defined {
+    let mut kdist = if p.eps == EpsChoice::Auto {
         progress(Step::KDistance);
         Some(curve(z, min_samples, MAX_CURVE_ROWS, p.seed)?)
     } else {
@@ -153,6 +152,16 @@ pub fn dbscan_part(data: &Prepared<'_>, p: &DbscanPartParams, progress: &mut dyn
     let x = table.x();
     let features = table.features();
     let e = explain(&model, z, x, features);
+    if kdist.is_none() && min_samples >= 2 && z.n_rows() > min_samples - 1 {
+        // With eps given, the curve still shows where it sits; the scores' k-distances are
+        // that curve's values, so it costs no second index over the rows.
+        kdist = Some(curve_from_k_distances(
+            &e.k_distances,
+            min_samples,
+            MAX_CURVE_ROWS,
+            p.seed,
+        )?);
+    }
     let groups: Vec<Option<u32>> = model.labels().iter().map(|l| l.cluster()).collect();
     let clusters = model
         .cluster_sizes()

@@ -148,7 +148,10 @@ pub fn candidate_potentials(rows: &[f64], d: usize, closest: &[f64], cands: &[f6
         return fold_slots(&slots, t_count, out);
     }
     let done = simd::potential_groups(rows, d, closest, cands, &mut slots);
-    for (i, (x, &c0)) in rows.chunks_exact(d).zip(closest).enumerate().skip(done) {
+    // The rows the AVX2 kernel did not do, numbered from `done` (sliced, not skipped: a skip
+    // over a zipped iterator is a loop of its own).
+    let rest = rows[done * d..].chunks_exact(d).zip(&closest[done..]);
+    for (i, (x, &c0)) in (done..).zip(rest) {
         for (t, c) in cands.chunks_exact(d).enumerate() {
             let dist = sq_dist(x, c);
             slots[t * POT_SLOTS + i % POT_SLOTS] += if dist < c0 { dist } else { c0 };

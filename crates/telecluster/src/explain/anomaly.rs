@@ -68,6 +68,9 @@ pub struct Anomaly {
 pub struct Explanation {
     /// Outlier score of every row.
     pub scores: Vec<f64>,
+    /// Every row's distance to its k-th nearest other row (`k = min_samples − 1`, at most the
+    /// other rows, at least 1), the numerator of its score.
+    pub k_distances: Vec<f64>,
     /// Reference cluster of every row (`None` when there are no clusters).
     pub reference: Vec<Option<u32>>,
     /// Per cluster, per feature: the median in original units.
@@ -169,6 +172,7 @@ pub fn explain(model: &Dbscan, z: &Matrix, original: &Matrix, features: &[String
     anomalies.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.row.cmp(&b.row)));
     Explanation {
         scores,
+        k_distances: kd,
         reference,
         medians,
         mads,

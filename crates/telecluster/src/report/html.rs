@@ -166,7 +166,7 @@ fn anomalies(o: &mut String, a: &Analysis) {
     if more > 0 {
         let _ = writeln!(
             o,
-            "<p>... and {more} more, lower scores, in the JSON output (--json).</p>"
+            "<p>... and {more} more, lower scores, in the JSON of the analysis.</p>"
         );
     }
 }

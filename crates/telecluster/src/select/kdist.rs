@@ -91,6 +91,26 @@ fn rows_k_distances(tree: &KdTree, x: &Matrix, k: usize, rows: &[usize]) -> Vec<
 /// # Ok::<(), telecluster::Error>(())
 /// ```
 pub fn curve(x: &Matrix, min_samples: usize, max_rows: usize, seed: u64) -> Result<KDistance> {
+    let (n, k) = (x.n_rows(), curve_k(min_samples, x.n_rows())?);
+    let rows = curve_rows(n, max_rows, seed);
+    let tree = KdTree::build(x.as_slice(), x.n_cols());
+    Ok(finish(k, n, rows.len(), rows_k_distances(&tree, x, k, &rows)))
+}
+
+/// The same curve as [`curve`], from every row's k-distance already computed (by
+/// [`k_distances`] with `k = min_samples − 1`): the same sampled rows, the same values, without
+/// a second index over the rows.
+///
+/// # Errors
+/// As [`curve`].
+pub fn curve_from_k_distances(all: &[f64], min_samples: usize, max_rows: usize, seed: u64) -> Result<KDistance> {
+    let (n, k) = (all.len(), curve_k(min_samples, all.len())?);
+    let rows = curve_rows(n, max_rows, seed);
+    Ok(finish(k, n, rows.len(), rows.iter().map(|&r| all[r]).collect()))
+}
+
+/// The neighbour counted for `min_samples` on `n` rows, when the curve is defined.
+fn curve_k(min_samples: usize, n: usize) -> Result<usize> {
     if min_samples < 2 {
         return Err(Error::invalid(
             Param::MinSamples,
@@ -98,7 +118,6 @@ pub fn curve(x: &Matrix, min_samples: usize, max_rows: usize, seed: u64) -> Resu
             "must be >= 2 for a k-distance curve",
         ));
     }
-    let n = x.n_rows();
     let k = min_samples - 1;
     if n <= k {
         return Err(Error::invalid(
@@ -107,15 +126,22 @@ pub fn curve(x: &Matrix, min_samples: usize, max_rows: usize, seed: u64) -> Resu
             format!("needs more rows than min_samples - 1 = {k} (the input has {n})"),
         ));
     }
-    let rows: Vec<usize> = if n > max_rows.max(3) {
+    Ok(k)
+}
+
+/// The rows on the curve: every row, or a seeded sample of `max_rows` (at least 3), ascending.
+fn curve_rows(n: usize, max_rows: usize, seed: u64) -> Vec<usize> {
+    if n > max_rows.max(3) {
         let mut r = Rng::new(seed).sample_indices(n, max_rows.max(3));
         r.sort_unstable();
         r
     } else {
         (0..n).collect()
-    };
-    let tree = KdTree::build(x.as_slice(), x.n_cols());
-    let mut sorted = rows_k_distances(&tree, x, k, &rows);
+    }
+}
+
+/// The curve from its rows' k-distances: sorted, its knee and the eps it suggests.
+fn finish(k: usize, n: usize, sampled_rows: usize, mut sorted: Vec<f64>) -> KDistance {
     sorted.sort_by(f64::total_cmp);
     let xs: Vec<f64> = (0..sorted.len()).map(|i| i as f64).collect();
     let knee_at = knee(&xs, &sorted, 1.0, Shape::ConvexIncreasing);
@@ -129,20 +155,34 @@ pub fn curve(x: &Matrix, min_samples: usize, max_rows: usize, seed: u64) -> Resu
     } else {
         sorted.iter().copied().find(|&v| v > 0.0).unwrap_or(0.0)
     };
-    Ok(KDistance {
+    KDistance {
         k,
         n_rows: n,
-        sampled_rows: rows.len(),
+        sampled_rows,
         sorted,
         knee: knee_at,
         eps,
-    })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::metric::sq_dist;
+
+    #[test]
+    fn the_curve_from_computed_k_distances_is_the_same_curve() {
+        let mut rng = Rng::new(8);
+        let x = Matrix::new((0..900 * 2).map(|_| rng.normal()).collect(), 900, 2).unwrap();
+        for (min_samples, max_rows) in [(4, 10_000), (4, 300), (9, 50)] {
+            let all = k_distances(&x, min_samples - 1);
+            assert_eq!(
+                curve_from_k_distances(&all, min_samples, max_rows, 3).unwrap(),
+                curve(&x, min_samples, max_rows, 3).unwrap()
+            );
+        }
+        assert!(curve_from_k_distances(&[0.0; 3], 4, 10, 0).is_err());
+    }
 
     #[test]
     fn k_distances_equal_brute_force() {

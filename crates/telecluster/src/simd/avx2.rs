@@ -83,11 +83,13 @@ unsafe fn small<const D: usize, const SECOND: bool>(
                 let t = _mm256_sub_pd(*x, c0);
                 *a = _mm256_mul_pd(t, t);
             }
-            for (cf, xf) in c.iter().zip(&xs).skip(1) {
-                let cf = _mm256_broadcast_sd(cf);
-                for (a, x) in acc.iter_mut().zip(xf) {
-                    let t = _mm256_sub_pd(*x, cf);
-                    *a = _mm256_add_pd(*a, _mm256_mul_pd(t, t));
+            // Indexed, not zipped: with D known, the loop unrolls into straight-line code.
+            #[allow(clippy::needless_range_loop)]
+            for f in 1..D {
+                let cf = _mm256_broadcast_sd(&c[f]);
+                for v in 0..4 {
+                    let t = _mm256_sub_pd(xs[f][v], cf);
+                    acc[v] = _mm256_add_pd(acc[v], _mm256_mul_pd(t, t));
                 }
             }
             bests.offer::<SECOND>(&acc, j);
@@ -288,11 +290,13 @@ pub(super) unsafe fn potentials_groups<const D: usize>(
                 let u = _mm256_sub_pd(*x, cf);
                 *dv = _mm256_mul_pd(u, u);
             }
-            for (cf, xf) in c.iter().zip(&xs).skip(1) {
-                let cf = _mm256_broadcast_sd(cf);
-                for (dv, x) in dist.iter_mut().zip(xf) {
-                    let u = _mm256_sub_pd(*x, cf);
-                    *dv = _mm256_add_pd(*dv, _mm256_mul_pd(u, u));
+            // Indexed, not zipped: with D known, the loop unrolls into straight-line code.
+            #[allow(clippy::needless_range_loop)]
+            for f in 1..D {
+                let cf = _mm256_broadcast_sd(&c[f]);
+                for v in 0..4 {
+                    let u = _mm256_sub_pd(xs[f][v], cf);
+                    dist[v] = _mm256_add_pd(dist[v], _mm256_mul_pd(u, u));
                 }
             }
             for v in 0..4 {
