@@ -6,9 +6,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::ValueEnum;
-use telecluster::analysis::{
-    dbscan_part, DbscanPart, DbscanPartParams, EpsChoice, EpsChosenBy, Header, PartReport, Prepared,
-};
+use telecluster::analysis::{dbscan_part, DbscanPart, DbscanPartParams, EpsChoice, EpsChosenBy, Header, Prepared};
 use telecluster::cluster::dbscan::Index;
 use telecluster::explain::profile::Profile;
 use telecluster::format::human;
@@ -21,7 +19,6 @@ use telecluster::{Matrix, TextColumn};
 
 use super::input::{InputArgs, ScaleArgs};
 use super::plot::PlotArgs;
-use super::progress::Steps;
 use super::Notices;
 
 /// `--eps`: a radius, or `auto`.
@@ -133,9 +130,7 @@ pub struct Args {
 pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
     let table = args.input.load(notices)?;
     let data = args.scale.prepare(&table, Scaling::Standard)?;
-    let mut steps = Steps::new(notices);
-    let part = dbscan_part(&data, &args.dbscan.part(args.seed), &mut |s| steps.on(s))?;
-    drop(steps);
+    let part = super::with_steps(notices, |steps| dbscan_part(&data, &args.dbscan.part(args.seed), steps))?;
     tell(&part, notices);
     args.plot.write(|| draw(&data, &part, &args.plot))?;
     if let Some(path) = &args.output {
@@ -143,12 +138,8 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
         super::write_output(Some(path), |w| write_table(&table, &columns, w))?;
     }
     let header = data.header();
-    super::write_output(None, |w| {
-        if args.json {
-            super::write_json(w, &PartReport::new(&header, "dbscan", &part))
-        } else {
-            write_text(&header, &part, args.top, w)
-        }
+    super::print_part(args.json, &header, "dbscan", &part, |w| {
+        write_text(&header, &part, args.top, w)
     })
 }
 

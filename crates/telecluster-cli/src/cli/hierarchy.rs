@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use anyhow::Context;
-use telecluster::analysis::{hierarchy_part, Header, HierarchyPart, HierarchyPartParams, PartReport};
+use telecluster::analysis::{hierarchy_part, Header, HierarchyPart, HierarchyPartParams};
 use telecluster::cluster::linkage::{condensed_bytes, default_memory_limit, Cut, Dendrogram, Method};
 use telecluster::format::{bytes, human, parse_bytes};
 use telecluster::io::csv::write_table;
@@ -14,7 +14,6 @@ use telecluster::report::plot::dendrogram::{dendrogram_svg, DendrogramPlot, Trun
 use telecluster::TextColumn;
 
 use super::input::{InputArgs, ScaleArgs};
-use super::progress::Steps;
 use super::Notices;
 
 /// The hierarchy flags `hierarchy`, `report` and `demo` share.
@@ -158,9 +157,8 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
             bytes(params.max_memory.unwrap_or_else(default_memory_limit))
         ));
     }
-    let mut steps = Steps::new(notices);
-    let part = hierarchy_part(&data, &params, &mut |s| steps.on(s)).context("hierarchical clustering")?;
-    drop(steps);
+    let part =
+        super::with_steps(notices, |steps| hierarchy_part(&data, &params, steps)).context("hierarchical clustering")?;
     if let Some(path) = &args.linkage_out {
         super::write_output(Some(path), |w| write_linkage(&part.tree, w))?;
     }
@@ -189,12 +187,8 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
         super::write_output(Some(path), |w| write_table(&clustered, &[column], w))?;
     }
     let header = data.header();
-    super::write_output(None, |w| {
-        if args.json {
-            super::write_json(w, &PartReport::new(&header, "hierarchy", &part))
-        } else {
-            write_text(&header, &part, w)
-        }
+    super::print_part(args.json, &header, "hierarchy", &part, |w| {
+        write_text(&header, &part, w)
     })
 }
 

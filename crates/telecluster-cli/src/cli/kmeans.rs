@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::ValueEnum;
-use telecluster::analysis::{kmeans_part, KChoice, KMeansPart, KMeansPartParams, PartReport, Prepared};
+use telecluster::analysis::{kmeans_part, KChoice, KMeansPart, KMeansPartParams, Prepared};
 use telecluster::cluster::Algorithm;
 use telecluster::explain::profile::Profile;
 use telecluster::format::human;
@@ -19,7 +19,6 @@ use telecluster::{Matrix, TextColumn};
 
 use super::input::{InputArgs, ScaleArgs};
 use super::plot::PlotArgs;
-use super::progress::Steps;
 use super::Notices;
 
 /// The K-Means flags `kmeans`, `elbow`, `report` and `demo` share.
@@ -156,9 +155,7 @@ pub struct Args {
 pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
     let table = args.input.load(notices)?;
     let data = args.scale.prepare(&table, Scaling::Standard)?;
-    let mut steps = Steps::new(notices);
-    let part = kmeans_part(&data, &args.k.part(), &mut |s| steps.on(s))?;
-    drop(steps);
+    let part = super::with_steps(notices, |steps| kmeans_part(&data, &args.k.part(), steps))?;
     tell(&part, notices);
     args.plot.write(|| draw(&data, &part, &args.plot))?;
     if let Some(path) = &args.output {
@@ -169,13 +166,7 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
         super::write_output(Some(path), |w| write_table(&table, &[column], w))?;
     }
     let header = data.header();
-    super::write_output(None, |w| {
-        if args.json {
-            super::write_json(w, &PartReport::new(&header, "kmeans", &part))
-        } else {
-            write_text(&header, &part, w)
-        }
-    })
+    super::print_part(args.json, &header, "kmeans", &part, |w| write_text(&header, &part, w))
 }
 
 /// Notices on standard error: how K was chosen when it deserves a second look, and warnings.

@@ -18,6 +18,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use clap::{Parser, Subcommand};
+use telecluster::analysis::{Header, PartReport, Step};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -146,6 +147,33 @@ pub fn write_output(path: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> i
             Ok(())
         }
     }
+}
+
+/// Runs a library computation, showing its long steps as they start (see [`progress::Steps`]).
+pub fn with_steps<T>(
+    notices: Notices,
+    compute: impl FnOnce(&mut dyn FnMut(Step)) -> telecluster::Result<T>,
+) -> telecluster::Result<T> {
+    let mut steps = progress::Steps::new(notices);
+    compute(&mut |s| steps.on(s))
+}
+
+/// Prints an analysis part on standard output: as JSON with `json` (the report's JSON with
+/// only this part, under `name`), else the text `text` writes.
+pub fn print_part<T: serde::Serialize>(
+    json: bool,
+    header: &Header,
+    name: &'static str,
+    part: &T,
+    text: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> anyhow::Result<()> {
+    write_output(None, |w| {
+        if json {
+            write_json(w, &PartReport::new(header, name, part))
+        } else {
+            text(w)
+        }
+    })
 }
 
 /// Writes `value` as pretty JSON and a newline.

@@ -13,7 +13,6 @@ use super::dbscan::DbscanArgs;
 use super::hierarchy::HierarchyArgs;
 use super::input::{InputArgs, ScaleArgs};
 use super::kmeans::KArgs;
-use super::progress::Steps;
 use super::Notices;
 
 /// Flags of the analysis, shared by `report` and `demo`: every part's flags, named as the
@@ -88,9 +87,7 @@ pub fn analyse_and_draw(
     params: &AnalysisParams,
     notices: Notices,
 ) -> anyhow::Result<(Analysis, Pictures)> {
-    let mut steps = Steps::new(notices);
-    let a = analyse(table, params, &mut |s| steps.on(s))?;
-    drop(steps);
+    let a = super::with_steps(notices, |steps| analyse(table, params, steps))?;
     super::kmeans::tell(&a.kmeans, notices);
     super::dbscan::tell(&a.dbscan, notices);
     let pics = pictures(&a);

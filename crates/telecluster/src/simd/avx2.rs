@@ -76,28 +76,36 @@ unsafe fn small<const D: usize, const SECOND: bool>(
         let xs = unsafe { load_group::<D>(rows.as_ptr().add(q * D), &mut soa) };
         let mut bests = Bests::new();
         for (j, c) in centers.chunks_exact(D).enumerate() {
-            // 0 + t² is t² exactly, so starting from the first square keeps the scalar bits.
-            let mut acc = [_mm256_setzero_pd(); 4];
-            let c0 = _mm256_broadcast_sd(&c[0]);
-            for (a, x) in acc.iter_mut().zip(&xs[0]) {
-                let t = _mm256_sub_pd(*x, c0);
-                *a = _mm256_mul_pd(t, t);
-            }
-            // Indexed, not zipped: with D known, the loop unrolls into straight-line code.
-            #[allow(clippy::needless_range_loop)]
-            for f in 1..D {
-                let cf = _mm256_broadcast_sd(&c[f]);
-                for v in 0..4 {
-                    let t = _mm256_sub_pd(xs[f][v], cf);
-                    acc[v] = _mm256_add_pd(acc[v], _mm256_mul_pd(t, t));
-                }
-            }
-            bests.offer::<SECOND>(&acc, j);
+            bests.offer::<SECOND>(&group_sq_dists(&xs, c), j);
         }
         // SAFETY: rows q..q + GROUP lie below n, and every output holds at least n values.
         unsafe { bests.store(q, &out) };
     }
     whole
+}
+
+/// The squared distances of sixteen rows (`xs`, as [`load_group`] gives them) to the point `c`
+/// of width `D`, summed over the features in order from the first square (0 + t² is t²
+/// exactly, so this keeps the scalar kernel's bits).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn group_sq_dists<const D: usize>(xs: &[[__m256d; 4]; D], c: &[f64]) -> [__m256d; 4] {
+    let mut acc = [_mm256_setzero_pd(); 4];
+    let c0 = _mm256_broadcast_sd(&c[0]);
+    for (a, x) in acc.iter_mut().zip(&xs[0]) {
+        let t = _mm256_sub_pd(*x, c0);
+        *a = _mm256_mul_pd(t, t);
+    }
+    // Indexed, not zipped: with D known, the loop unrolls into straight-line code.
+    #[allow(clippy::needless_range_loop)]
+    for f in 1..D {
+        let cf = _mm256_broadcast_sd(&c[f]);
+        for v in 0..4 {
+            let t = _mm256_sub_pd(xs[f][v], cf);
+            acc[v] = _mm256_add_pd(acc[v], _mm256_mul_pd(t, t));
+        }
+    }
+    acc
 }
 
 /// Where the kernels write: labels, and distances and runner-ups when wanted.
@@ -284,21 +292,7 @@ pub(super) unsafe fn potentials_groups<const D: usize>(
             *c = unsafe { _mm256_loadu_pd(four.as_ptr()) };
         }
         for (a, c) in acc.iter_mut().zip(cands.chunks_exact(D)) {
-            let mut dist = [_mm256_setzero_pd(); 4];
-            let cf = _mm256_broadcast_sd(&c[0]);
-            for (dv, x) in dist.iter_mut().zip(&xs[0]) {
-                let u = _mm256_sub_pd(*x, cf);
-                *dv = _mm256_mul_pd(u, u);
-            }
-            // Indexed, not zipped: with D known, the loop unrolls into straight-line code.
-            #[allow(clippy::needless_range_loop)]
-            for f in 1..D {
-                let cf = _mm256_broadcast_sd(&c[f]);
-                for v in 0..4 {
-                    let u = _mm256_sub_pd(xs[f][v], cf);
-                    dist[v] = _mm256_add_pd(dist[v], _mm256_mul_pd(u, u));
-                }
-            }
+            let dist = group_sq_dists(&xs, c);
             for v in 0..4 {
                 // min_pd(a, b) is `a < b ? a : b`, the plain code's select.
                 a[v] = _mm256_add_pd(a[v], _mm256_min_pd(dist[v], c0[v]));

@@ -73,18 +73,6 @@ fn edge_cases() {
 }
 
 #[test]
-fn identical_with_one_and_two_threads() {
-    let x = data(9, 3000, 2);
-    let run = |threads| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        pool.install(|| (fit(&x, 0.2, 6, Index::Grid), fit(&x, 0.2, 6, Index::KdTree)))
-    };
-    let (a, b) = (run(1), run(2));
-    assert_eq!(a, b);
-    assert_eq!(a.0, a.1);
-}
-
-#[test]
 fn work_estimate_is_close_on_uniform_data() {
     let x = data(2, 4000, 2);
     let est = estimate_work(&x, 0.5, 5, 4000, 1);
