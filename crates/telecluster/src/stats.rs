@@ -58,22 +58,36 @@ fn lerp(a: f64, b: f64, t: f64) -> f64 {
     }
 }
 
-/// Median and median absolute deviation (unscaled) of `v`, sorting it in place; NaN for no
-/// values.
+/// The median of `v`, reordering it: the same value, to the bit, as [`quantile_sorted`] at 0.5
+/// on the sorted values, found by selection in linear time; NaN for no values.
+///
+/// ```
+/// let mut v = [4.0, 1.0, 3.0, 2.0];
+/// assert_eq!(telecluster::stats::median(&mut v), 2.5);
+/// ```
+pub fn median(v: &mut [f64]) -> f64 {
+    let n = v.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let lo = (n - 1) / 2;
+    let t = (n - 1) as f64 * 0.5 - lo as f64;
+    let (_, &mut a, above) = v.select_nth_unstable_by(lo, f64::total_cmp);
+    // The next order statistic is the smallest value above the selected one.
+    let b = above.iter().copied().min_by(f64::total_cmp).unwrap_or(a);
+    lerp(a, b, t)
+}
+
+/// Median and median absolute deviation (unscaled) of `v`, reordering it; NaN for no values.
 ///
 /// ```
 /// let mut v = [1.0, 9.0, 2.0, 3.0, 4.0];
 /// assert_eq!(telecluster::stats::median_and_mad(&mut v), (3.0, 1.0));
 /// ```
 pub fn median_and_mad(v: &mut [f64]) -> (f64, f64) {
-    if v.is_empty() {
-        return (f64::NAN, f64::NAN);
-    }
-    v.sort_by(f64::total_cmp);
-    let med = quantile_sorted(v, 0.5);
+    let med = median(v);
     let mut dev: Vec<f64> = v.iter().map(|x| (x - med).abs()).collect();
-    dev.sort_by(f64::total_cmp);
-    (med, quantile_sorted(&dev, 0.5))
+    (med, median(&mut dev))
 }
 
 /// Sorts a copy of `values` (total order; callers pass finite values).
@@ -102,6 +116,21 @@ mod tests {
         let offset: Vec<f64> = v.iter().map(|x| x + 1e9).collect();
         let mo = mean(&offset);
         assert!((variance(&offset, mo) - 4.0).abs() < 1e-6);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn median_by_selection_equals_the_sorted_quantile(
+            v in proptest::collection::vec(-1e6f64..1e6, 1..60),
+            dup in 0usize..4,
+        ) {
+            let mut v = v;
+            let extra: Vec<f64> = v.iter().take(dup).copied().collect();
+            v.extend(extra);
+            let sorted = sorted(v.iter().copied());
+            let mut w = v.clone();
+            proptest::prop_assert_eq!(median(&mut w).to_bits(), quantile_sorted(&sorted, 0.5).to_bits());
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::cluster::linkage::{Cut, Dendrogram, LinkageParams, Merge, Method};
 use crate::error::{Error, Param, Result};
 use crate::matrix::Matrix;
 use crate::rng::Rng;
-use crate::stats::{quantile_sorted, sorted};
+use crate::stats::median;
 
 /// Rows above which the cophenetic correlation is computed over a seeded sample of rows (its
 /// cost grows with the square of the rows).
@@ -190,7 +190,7 @@ fn summarize_cut(data: &Prepared<'_>, criterion: Cut, labels: Vec<u32>, rows: &[
         .enumerate()
         .map(|(c, rs)| {
             let median: Vec<f64> = (0..features.len())
-                .map(|f| quantile_sorted(&sorted(rs.iter().map(|&r| table.x().get(r, f))), 0.5))
+                .map(|f| median(&mut rs.iter().map(|&r| table.x().get(r, f)).collect::<Vec<_>>()))
                 .collect();
             CutCluster {
                 id: c as u32,

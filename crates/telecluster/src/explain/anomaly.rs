@@ -21,7 +21,7 @@ use crate::cluster::dbscan::{Dbscan, Label};
 use crate::index::kdtree::KdTree;
 use crate::matrix::Matrix;
 use crate::select::kdist::k_distances;
-use crate::stats::{median_and_mad, quantile_sorted};
+use crate::stats::{median, median_and_mad};
 
 /// Robust z-score from which a feature counts as a reason.
 pub const REASON_Z: f64 = 3.0;
@@ -116,15 +116,7 @@ pub fn explain(model: &Dbscan, z: &Matrix, original: &Matrix, features: &[String
             per_cluster[c as usize].push(kd[i]);
         }
     }
-    let typical_of = |v: &mut Vec<f64>| {
-        let mut s: Vec<f64> = v.iter().copied().filter(|d| d.is_finite()).collect();
-        s.sort_by(f64::total_cmp);
-        if s.is_empty() {
-            f64::NAN
-        } else {
-            quantile_sorted(&s, 0.5)
-        }
-    };
+    let typical_of = |v: &mut Vec<f64>| median(&mut v.iter().copied().filter(|d| d.is_finite()).collect::<Vec<_>>());
     let typical: Vec<f64> = per_cluster.iter_mut().map(typical_of).collect();
     let overall = typical_of(&mut kd.clone());
     let scores: Vec<f64> = (0..n)

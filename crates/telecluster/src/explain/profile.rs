@@ -10,7 +10,7 @@
 //! *busy*, low request counts *idle*; any other feature gives a plain "high NAME".
 
 use crate::matrix::Matrix;
-use crate::stats::median_and_mad;
+use crate::stats::{median, median_and_mad};
 
 /// Robust z-score from which a cluster's median counts as high or low.
 pub const PROFILE_Z: f64 = 3.0;
@@ -93,12 +93,22 @@ pub fn profiles(x: &Matrix, labels: &[Option<u32>], n_clusters: usize, features:
     let fleet_mean_dev: Vec<f64> = (0..d)
         .map(|f| x.column(f).map(|v| (v - fleet[f].0).abs()).sum::<f64>() / x.n_rows().max(1) as f64)
         .collect();
-    (0..n_clusters)
-        .map(|c| {
-            let rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == Some(c as u32)).collect();
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); n_clusters];
+    for (i, l) in labels.iter().enumerate() {
+        if let Some(c) = l.filter(|&c| (c as usize) < n_clusters) {
+            members[c as usize].push(i);
+        }
+    }
+    let mut values = Vec::new();
+    members
+        .iter()
+        .enumerate()
+        .map(|(c, rows)| {
             let traits: Vec<Trait> = (0..d)
                 .map(|f| {
-                    let (median, _) = median_and_mad(&mut rows.iter().map(|&r| x.get(r, f)).collect::<Vec<_>>());
+                    values.clear();
+                    values.extend(rows.iter().map(|&r| x.get(r, f)));
+                    let median = median(&mut values);
                     let (fm, mad) = fleet[f];
                     let spread = if mad > 0.0 { mad } else { fleet_mean_dev[f] };
                     let z = (spread > 0.0).then(|| (median - fm) / spread);

@@ -75,7 +75,7 @@ unsafe fn small<const D: usize, const SECOND: bool>(
         // SAFETY: rows q..q + GROUP exist (q + GROUP <= n) and `rows` holds n × D values.
         let xs = unsafe { load_group::<D>(rows.as_ptr().add(q * D), &mut soa) };
         let mut bests = Bests::new();
-        for (j, c) in centers.chunks_exact(D).enumerate() {
+        for (j, c) in centers.as_chunks::<D>().0.iter().enumerate() {
             bests.offer::<SECOND>(&group_sq_dists(&xs, c), j);
         }
         // SAFETY: rows q..q + GROUP lie below n, and every output holds at least n values.
@@ -89,7 +89,7 @@ unsafe fn small<const D: usize, const SECOND: bool>(
 /// exactly, so this keeps the scalar kernel's bits).
 #[target_feature(enable = "avx2")]
 #[inline]
-fn group_sq_dists<const D: usize>(xs: &[[__m256d; 4]; D], c: &[f64]) -> [__m256d; 4] {
+fn group_sq_dists<const D: usize>(xs: &[[__m256d; 4]; D], c: &[f64; D]) -> [__m256d; 4] {
     let mut acc = [_mm256_setzero_pd(); 4];
     let c0 = _mm256_broadcast_sd(&c[0]);
     for (a, x) in acc.iter_mut().zip(&xs[0]) {
@@ -291,7 +291,7 @@ pub(super) unsafe fn potentials_groups<const D: usize>(
             // SAFETY: `four` holds 4 values.
             *c = unsafe { _mm256_loadu_pd(four.as_ptr()) };
         }
-        for (a, c) in acc.iter_mut().zip(cands.chunks_exact(D)) {
+        for (a, c) in acc.iter_mut().zip(cands.as_chunks::<D>().0) {
             let dist = group_sq_dists(&xs, c);
             for v in 0..4 {
                 // min_pd(a, b) is `a < b ? a : b`, the plain code's select.

@@ -73,7 +73,10 @@ pub(crate) fn nearest_groups(
     second: Option<&mut [f64]>,
 ) -> usize {
     let n = labels.len();
-    assert!(rows.len() == n * d && centers.len() % d == 0, "kernel: shapes disagree");
+    assert!(
+        rows.len() == n * d && centers.len().is_multiple_of(d),
+        "kernel: shapes disagree"
+    );
     assert!(dists.as_ref().is_none_or(|s| s.len() >= n) && second.as_ref().is_none_or(|s| s.len() >= n));
     #[cfg(target_arch = "x86_64")]
     if has_avx2() {
@@ -96,7 +99,7 @@ pub(crate) const MAX_CANDIDATES: usize = 24;
 /// `POT_SLOTS` per candidate).
 pub(crate) fn potential_groups(rows: &[f64], d: usize, closest: &[f64], cands: &[f64], slots: &mut [f64]) -> usize {
     let t_count = cands.len() / d;
-    assert!(rows.len() == closest.len() * d && cands.len() % d == 0 && slots.len() >= t_count * POT_SLOTS);
+    assert!(rows.len() == closest.len() * d && cands.len().is_multiple_of(d) && slots.len() >= t_count * POT_SLOTS);
     if t_count > MAX_CANDIDATES || !has_avx2() {
         return 0;
     }

@@ -131,7 +131,7 @@ pub fn kdist_svg(c: &KDistance, eps: f64, title: &str) -> String {
         .step_by(step)
         .map(|i| (frame.px(i as f64), frame.py(c.sorted[i])))
         .collect();
-    if n > 0 && (n - 1) % step != 0 {
+    if n > 0 && !(n - 1).is_multiple_of(step) {
         pts.push((frame.px((n - 1) as f64), frame.py(c.sorted[n - 1])));
     }
     svg.polyline(&pts, PALETTE[0], 2.0, Some("k-distance"));
