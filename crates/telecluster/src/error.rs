@@ -15,7 +15,8 @@ pub struct Location {
     pub path: String,
     /// 1-based line number.
     pub line: u64,
-    /// 1-based field number within the line, when the problem is in one field.
+    /// 1-based field number within the line (or byte column, for log lines), when the problem
+    /// is in one place.
     pub column: Option<usize>,
 }
 
@@ -272,6 +273,44 @@ pub enum Error {
     #[error("cannot render the picture: {0}")]
     Render(String),
 
+    /// A log line does not fit its format (the first such line, in strict mode).
+    #[error("{at}: {reason}")]
+    BadLine {
+        /// The line, and the byte column where reading stopped.
+        at: Location,
+        /// What was wrong.
+        reason: String,
+    },
+
+    /// No known access log format fits a file's first lines.
+    #[error("{path}: not a log format telecluster recognises (nginx's combined and timed formats, Envoy's default, JSON lines); give the format that wrote it. First line: {first_line:?}")]
+    UnknownLogFormat {
+        /// The file.
+        path: String,
+        /// Its first line (cut to 120 bytes).
+        first_line: String,
+    },
+
+    /// Logs held no request that could be read.
+    #[error("{path}: no request could be read ({lines} lines, {bad} of them bad)")]
+    NoRequests {
+        /// The input(s).
+        path: String,
+        /// Lines read.
+        lines: u64,
+        /// Lines that did not parse.
+        bad: u64,
+    },
+
+    /// A Prometheus request failed, or its answer cannot become features.
+    #[error("{at}: {detail}")]
+    Prometheus {
+        /// The request (URL and feature) or saved response.
+        at: String,
+        /// What went wrong.
+        detail: String,
+    },
+
     /// A value lies outside the domain of a transformation (e.g. `log1p` of -2).
     #[error("{at}: column \"{column}\": {value} {rule}")]
     Domain {
@@ -333,6 +372,26 @@ pub enum Param {
     DropMissing,
     /// The size of generated telemetry.
     Size,
+    /// An access log's format string.
+    LogFormat,
+    /// The JSON field names of an access log.
+    JsonFields,
+    /// The status classes counted as errors.
+    ErrorStatuses,
+    /// The length of a time window.
+    Window,
+    /// A Prometheus query (or saved response) of a feature.
+    Query,
+    /// A Prometheus server's URL.
+    Url,
+    /// A Prometheus evaluation time.
+    Time,
+    /// The span of a Prometheus range query.
+    Range,
+    /// The resolution of a Prometheus range query.
+    Step,
+    /// The time allowed for a request.
+    Timeout,
 }
 
 impl Param {
@@ -358,6 +417,16 @@ impl Param {
             Param::Features => "features",
             Param::DropMissing => "drop_missing",
             Param::Size => "size",
+            Param::LogFormat => "log_format",
+            Param::JsonFields => "json_fields",
+            Param::ErrorStatuses => "errors",
+            Param::Window => "window",
+            Param::Query => "query",
+            Param::Url => "url",
+            Param::Time => "time",
+            Param::Range => "range",
+            Param::Step => "step",
+            Param::Timeout => "timeout",
         }
     }
 }

@@ -62,6 +62,7 @@ pub mod report;
 pub mod rng;
 pub mod select;
 mod simd;
+pub mod sketch;
 pub mod stats;
 
 pub use data::table::{Provenance, Role, Table, TextColumn};

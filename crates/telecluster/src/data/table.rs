@@ -150,6 +150,25 @@ impl Table {
         Ok(self)
     }
 
+    /// Names where the data came from (a file, a server), as messages should show it.
+    pub fn with_source(mut self, source: impl Into<String>) -> Self {
+        self.source = source.into();
+        self
+    }
+
+    /// Records where each row came from.
+    ///
+    /// # Panics
+    /// If the provenance does not have one entry per row.
+    pub fn with_provenance(mut self, provenance: Provenance) -> Self {
+        assert!(
+            provenance.len().is_none_or(|n| n == self.x.n_rows()),
+            "one provenance entry per row"
+        );
+        self.provenance = provenance;
+        self
+    }
+
     /// Assembles a table a reader filled: `layout` from the schema step, and the columns and
     /// provenance it read; the reader guarantees one value per row in each.
     pub(crate) fn from_source(

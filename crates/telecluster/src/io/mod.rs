@@ -7,7 +7,10 @@
 //! [`Sample`]: crate::data::schema::Sample
 
 pub mod csv;
+pub mod logs;
 pub mod output;
+pub mod prometheus;
+pub mod time;
 
 use std::fs::File;
 use std::io::{self, BufReader};
