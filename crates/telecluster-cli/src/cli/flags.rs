@@ -23,6 +23,16 @@ pub fn flag(p: Param) -> &'static str {
         Param::Features => "--features",
         Param::DropMissing => "--drop-missing",
         Param::Size => "--endpoints + --anomalies",
+        Param::LogFormat => "--log-format",
+        Param::JsonFields => "--json-fields",
+        Param::ErrorStatuses => "--errors",
+        Param::Window => "--window",
+        Param::Query => "--query",
+        Param::Url => "--url",
+        Param::Time => "--time",
+        Param::Range => "--range",
+        Param::Step => "--step",
+        Param::Timeout => "--timeout",
         other => other.name(),
     }
 }

@@ -1,7 +1,7 @@
 //! The flags every subcommand that reads telemetry shares, turned into a `Table` and a prepared
 //! feature matrix.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
@@ -20,6 +20,13 @@ pub struct InputArgs {
     /// CSV or TSV file with a header line, or `-` for standard input.
     pub file: PathBuf,
 
+    #[command(flatten)]
+    pub columns: ColumnArgs,
+}
+
+/// Which columns of a CSV mean what.
+#[derive(Debug, Args)]
+pub struct ColumnArgs {
     /// Feature columns to cluster on, comma-separated [default: every numeric column but the id].
     #[arg(long, value_delimiter = ',', value_name = "COLS")]
     pub features: Option<Vec<String>>,
@@ -84,6 +91,13 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
 impl InputArgs {
     /// Reads the table, reporting dropped rows.
     pub fn load(&self, notices: Notices) -> anyhow::Result<Table> {
+        self.columns.load(&self.file, notices)
+    }
+}
+
+impl ColumnArgs {
+    /// Reads the table at `file`, reporting dropped rows.
+    pub fn load(&self, file: &Path, notices: Notices) -> anyhow::Result<Table> {
         let opts = ReadOptions {
             format: None,
             delimiter: self.delimiter,
@@ -93,9 +107,9 @@ impl InputArgs {
             },
             drop_missing: self.drop_missing,
         };
-        let big = std::fs::metadata(&self.file).is_ok_and(|m| m.len() >= 32 << 20);
-        let spinner = Progress::spinner(notices, big, &format!("reading {}", self.file.display()));
-        let report = read_path(&self.file, &opts).context("reading telemetry")?;
+        let big = std::fs::metadata(file).is_ok_and(|m| m.len() >= 32 << 20);
+        let spinner = Progress::spinner(notices, big, &format!("reading {}", file.display()));
+        let report = read_path(file, &opts).context("reading telemetry")?;
         drop(spinner);
         if report.dropped_missing > 0 {
             notices.say(format_args!(

@@ -7,6 +7,7 @@ mod elbow;
 pub mod flags;
 mod generate;
 mod hierarchy;
+mod ingest;
 mod input;
 mod kdist;
 mod kmeans;
@@ -43,6 +44,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Turn access logs or Prometheus queries into the per-endpoint features the engines read.
+    #[command(subcommand)]
+    Ingest(ingest::Command),
     /// Generate the seed notebook's synthetic API telemetry as CSV.
     #[command(after_help = EXIT_CODES)]
     Generate(generate::Args),
@@ -66,7 +70,7 @@ enum Command {
     Hierarchy(hierarchy::Args),
     /// The whole analysis as one self-contained HTML report with every picture.
     #[command(after_help = EXIT_CODES)]
-    Report(report::Args),
+    Report(Box<report::Args>),
     /// Generate the seed telemetry and write its report, pictures and data to a directory.
     #[command(after_help = EXIT_CODES)]
     Demo(demo::Args),
@@ -96,6 +100,7 @@ impl Notices {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let notices = Notices { quiet: cli.quiet };
     match cli.command {
+        Command::Ingest(cmd) => ingest::run(cmd, notices),
         Command::Generate(args) => generate::run(args),
         Command::Describe(args) => describe::run(args, notices),
         Command::Kmeans(args) => kmeans::run(args, notices),
@@ -103,7 +108,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dbscan(args) => dbscan::run(args, notices),
         Command::Kdist(args) => kdist::run(args, notices),
         Command::Hierarchy(args) => hierarchy::run(args, notices),
-        Command::Report(args) => report::run(args, notices),
+        Command::Report(args) => report::run(*args, notices),
         Command::Demo(args) => demo::run(args, notices),
     }
 }

@@ -11,7 +11,9 @@ use telecluster::Table;
 
 use super::dbscan::DbscanArgs;
 use super::hierarchy::HierarchyArgs;
-use super::input::{InputArgs, ScaleArgs};
+use super::ingest::logs::LogArgs;
+use super::ingest::prometheus::PromArgs;
+use super::input::{ColumnArgs, ScaleArgs};
 use super::kmeans::KArgs;
 use super::Notices;
 
@@ -54,11 +56,55 @@ impl AnalysisArgs {
     }
 }
 
+/// Where `report` reads telemetry: a feature file, access logs or Prometheus.
+#[derive(Debug, clap::Args)]
+pub struct ReportInput {
+    /// CSV or TSV file with a header line, or `-` for standard input (or use --logs or
+    /// --prometheus).
+    #[arg(required_unless_present_any = ["logs", "prometheus", "files"], conflicts_with_all = ["logs", "prometheus"])]
+    file: Option<PathBuf>,
+
+    #[command(flatten)]
+    columns: ColumnArgs,
+
+    /// Access logs to read and aggregate per endpoint first (see `telecluster ingest logs`).
+    #[arg(long, num_args = 1.., value_name = "LOG", conflicts_with = "prometheus")]
+    logs: Vec<PathBuf>,
+
+    #[command(flatten)]
+    log: LogArgs,
+
+    /// A Prometheus server to query for the features first (see `telecluster ingest
+    /// prometheus`; the features are the --query flags).
+    #[arg(long, value_name = "URL")]
+    prometheus: Option<String>,
+
+    #[command(flatten)]
+    prom: PromArgs,
+}
+
+impl ReportInput {
+    /// The table from whichever source was given.
+    pub fn load(&self, notices: Notices) -> anyhow::Result<Table> {
+        if !self.logs.is_empty() {
+            self.log.load(&self.logs, notices)
+        } else if self.prometheus.is_some() || !self.prom.files.is_empty() {
+            self.prom.load(self.prometheus.as_deref(), notices)
+        } else {
+            let file = self
+                .file
+                .as_deref()
+                .expect("clap requires a file without --logs or --prometheus");
+            self.columns.load(file, notices)
+        }
+    }
+}
+
 /// Flags of `report`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    input: InputArgs,
+    input: ReportInput,
 
     #[command(flatten)]
     analysis: AnalysisArgs,

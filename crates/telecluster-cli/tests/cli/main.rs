@@ -63,6 +63,8 @@ mod dbscan_large;
 
 mod hierarchy;
 
+mod ingest;
+
 mod report;
 
 mod plots;
