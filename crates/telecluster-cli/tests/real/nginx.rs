@@ -262,6 +262,9 @@ fn nginx_access_log_to_clusters() {
         "checkout is {}",
         profile_of("GET /api/checkout")
     );
-    assert_eq!(profile_of("GET /api/v1/r7/{id}"), "healthy");
+    // The fast routes are neither slow nor failing (their group may still be named for its
+    // traffic, busy or idle, by how K falls).
+    let fast = profile_of("GET /api/v1/r7/{id}");
+    assert!(!fast.contains("slow") && !fast.contains("failing"), "r7 is {fast}");
     assert_ne!(profile_of("GET /api/search"), profile_of("GET /api/v1/r7/{id}"));
 }
