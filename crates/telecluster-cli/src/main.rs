@@ -11,7 +11,7 @@ fn main() -> ExitCode {
     // Usage errors exit 2 inside `parse` (clap's convention); --help and --version exit 0.
     let args = cli::Cli::parse();
     match cli::run(args) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             // The chain as anyhow's `{:#}` prints it, each library error worded with flags.

@@ -311,6 +311,15 @@ pub enum Error {
         detail: String,
     },
 
+    /// A saved model cannot be read.
+    #[error("{path}: {detail}")]
+    Model {
+        /// The model file.
+        path: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+
     /// A value lies outside the domain of a transformation (e.g. `log1p` of -2).
     #[error("{at}: column \"{column}\": {value} {rule}")]
     Domain {

@@ -57,6 +57,7 @@ pub mod index;
 pub mod io;
 pub mod matrix;
 pub mod metric;
+pub mod model;
 pub mod prep;
 pub mod report;
 pub mod rng;

@@ -124,6 +124,10 @@ pub struct Args {
 
     #[command(flatten)]
     plot: PlotArgs,
+
+    /// Save the fitted model (versioned JSON) for `telecluster score`.
+    #[arg(long, value_name = "MODEL.json")]
+    save_model: Option<PathBuf>,
 }
 
 /// Chooses eps when asked, fits DBSCAN, scores the rows and writes the results.
@@ -133,6 +137,9 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
     let part = super::with_steps(notices, |steps| dbscan_part(&data, &args.dbscan.part(args.seed), steps))?;
     tell(&part, notices);
     args.plot.write(|| draw(&data, &part, &args.plot))?;
+    super::save_model(args.save_model.as_deref(), || {
+        telecluster::model::Model::from_dbscan(&data, &part)
+    })?;
     if let Some(path) = &args.output {
         let columns = output_columns(&part);
         super::write_output(Some(path), |w| write_table(&table, &columns, w))?;

@@ -149,6 +149,10 @@ pub struct Args {
 
     #[command(flatten)]
     plot: PlotArgs,
+
+    /// Save the fitted model (versioned JSON) for `telecluster score`.
+    #[arg(long, value_name = "MODEL.json")]
+    save_model: Option<PathBuf>,
 }
 
 /// Fits K-Means (choosing K when asked), then writes the labelled rows and the summary.
@@ -158,6 +162,9 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
     let part = super::with_steps(notices, |steps| kmeans_part(&data, &args.k.part(), steps))?;
     tell(&part, notices);
     args.plot.write(|| draw(&data, &part, &args.plot))?;
+    super::save_model(args.save_model.as_deref(), || {
+        telecluster::model::Model::from_kmeans(&data, &part)
+    })?;
     if let Some(path) = &args.output {
         let column = TextColumn {
             name: "cluster".into(),

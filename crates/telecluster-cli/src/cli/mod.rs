@@ -14,6 +14,7 @@ mod kmeans;
 mod plot;
 mod progress;
 mod report;
+mod score;
 
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -27,7 +28,8 @@ Exit codes:
   1  error: unreadable or invalid input, failed write
   2  usage error: unknown subcommand or flag, a flag value of the wrong form or outside its
      range (also when the range depends on the data, as --k above the row count), or a flag
-     naming a column the input does not have";
+     naming a column the input does not have
+  3  score --fail-on-anomaly: some row is anomalous";
 
 /// Finds structure in operations telemetry: groups of endpoints that behave alike, the ones that
 /// fit no group, and how they relate.
@@ -71,6 +73,9 @@ enum Command {
     /// The whole analysis as one self-contained HTML report with every picture.
     #[command(after_help = EXIT_CODES)]
     Report(Box<report::Args>),
+    /// Score new telemetry against a saved model (--save-model): clusters, scores, anomalies.
+    #[command(after_help = EXIT_CODES)]
+    Score(score::Args),
     /// Generate the seed telemetry and write its report, pictures and data to a directory.
     #[command(after_help = EXIT_CODES)]
     Demo(demo::Args),
@@ -96,10 +101,15 @@ impl Notices {
     }
 }
 
-/// Runs the parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+/// Runs the parsed command line; the exit code of a success (`score --fail-on-anomaly` has
+/// its own).
+pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     let notices = Notices { quiet: cli.quiet };
-    match cli.command {
+    if let Command::Score(args) = cli.command {
+        return score::run(args, notices);
+    }
+    let done = match cli.command {
+        Command::Score(_) => unreachable!("handled above"),
         Command::Ingest(cmd) => ingest::run(cmd, notices),
         Command::Generate(args) => generate::run(args),
         Command::Describe(args) => describe::run(args, notices),
@@ -110,7 +120,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Hierarchy(args) => hierarchy::run(args, notices),
         Command::Report(args) => report::run(*args, notices),
         Command::Demo(args) => demo::run(args, notices),
-    }
+    };
+    done.map(|()| std::process::ExitCode::SUCCESS)
 }
 
 /// Writes `rows` as aligned columns: the first `left` columns left-aligned (names), the rest
@@ -179,6 +190,18 @@ pub fn print_part<T: serde::Serialize>(
             text(w)
         }
     })
+}
+
+/// Writes the model `make` builds to `path` (atomically), when a path is given.
+pub fn save_model(
+    path: Option<&Path>,
+    make: impl FnOnce() -> telecluster::Result<telecluster::model::Model>,
+) -> anyhow::Result<()> {
+    if let Some(p) = path {
+        let json = make()?.to_json();
+        write_output(Some(p), |w| writeln!(w, "{json}"))?;
+    }
+    Ok(())
 }
 
 /// Writes `value` as pretty JSON and a newline.

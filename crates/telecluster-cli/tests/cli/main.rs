@@ -67,6 +67,8 @@ mod ingest;
 
 mod report;
 
+mod score;
+
 mod plots;
 
 #[test]

@@ -7,6 +7,7 @@ use super::{first_appearance_order, Named, Prepared, Step};
 use crate::cluster::{Algorithm, KMeansParams};
 use crate::error::{Result, Warning};
 use crate::explain::profile::{profiles, Profile};
+use crate::matrix::Matrix;
 use crate::select::elbow::{sweep, Choice, Elbow, ElbowParams};
 
 /// How many groups K-Means makes.
@@ -110,6 +111,9 @@ pub struct KMeansPart {
     pub profiles: Vec<Profile>,
     /// Soft problems with the fit.
     pub warnings: Vec<Warning>,
+    /// The centroids in prepared units, row `j` for group `j` (what a saved model scores with).
+    #[serde(skip)]
+    pub centroids_prepared: Matrix,
 }
 
 /// Fits K-Means on the prepared data, choosing k when asked.
@@ -155,6 +159,13 @@ pub fn kmeans_part(data: &Prepared<'_>, p: &KMeansPartParams, progress: &mut dyn
         labels,
         clusters,
         warnings: model.warnings().to_vec(),
+        centroids_prepared: {
+            let mut order = vec![0; k];
+            for (j, &id) in ids.iter().enumerate() {
+                order[id as usize] = j;
+            }
+            model.centroids().select_rows(&order)
+        },
         elbow,
     })
 }

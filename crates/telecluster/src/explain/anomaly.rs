@@ -174,7 +174,7 @@ pub fn explain(model: &Dbscan, z: &Matrix, original: &Matrix, features: &[String
 
 /// `a / b`, with the degenerate cases made explicit: 0/0 is 1 (as dense as typical), x/0 is
 /// infinite.
-fn ratio(a: f64, b: f64) -> f64 {
+pub(crate) fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 {
         a / b
     } else if a == 0.0 {
@@ -184,7 +184,7 @@ fn ratio(a: f64, b: f64) -> f64 {
     }
 }
 
-fn reasons(row: &[f64], medians: &[f64], mads: &[f64], features: &[String]) -> Vec<Reason> {
+pub(crate) fn reasons(row: &[f64], medians: &[f64], mads: &[f64], features: &[String]) -> Vec<Reason> {
     let mut all: Vec<(f64, Reason)> = (0..row.len())
         .map(|f| {
             let diff = row[f] - medians[f];

@@ -95,6 +95,11 @@ impl Prep {
         Ok(x)
     }
 
+    /// The number of features it prepares.
+    pub fn width(&self) -> usize {
+        self.log1p.len()
+    }
+
     /// The fitted scaler.
     pub fn scaler(&self) -> &Scaler {
         &self.scaler

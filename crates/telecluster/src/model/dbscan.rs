@@ -1,0 +1,126 @@
+//! What a saved DBSCAN model keeps, and how it scores a row.
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::DbscanPart;
+use crate::analysis::Prepared;
+use crate::error::{Error, Result};
+use crate::explain::anomaly::ratio;
+use crate::index::kdtree::KdTree;
+use crate::stats::median;
+
+/// The core points in prepared units with their clusters, and the density reference.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DbscanModel {
+    /// The neighbourhood radius (prepared units).
+    pub eps: f64,
+    /// The core-point threshold (the point itself included).
+    pub min_samples: usize,
+    /// The core points, in training order, in prepared units.
+    pub core_points: Vec<Vec<f64>>,
+    /// The cluster of each core point.
+    pub core_clusters: Vec<u32>,
+    /// Per cluster, the median k-distance (to the core points) of its core points.
+    pub typical_kdist: Vec<f64>,
+    /// The same over every core point (the reference when there is no cluster).
+    pub overall_kdist: f64,
+}
+
+/// A model with its core points indexed for scoring.
+pub(super) struct DbscanIndex<'a> {
+    model: &'a DbscanModel,
+    tree: KdTree,
+    /// Per cluster, the position of its first core point: clusters formed first claim border
+    /// points first, as in the fit.
+    rank: Vec<usize>,
+}
+
+impl DbscanModel {
+    fn k(&self) -> usize {
+        self.min_samples.saturating_sub(1).max(1)
+    }
+
+    pub(super) fn fit(data: &Prepared<'_>, part: &DbscanPart) -> Result<Self> {
+        let z = data.z();
+        if part.labels.len() != z.n_rows() {
+            return Err(Error::Shape {
+                rows: z.n_rows(),
+                cols: z.n_cols(),
+                got: part.labels.len(),
+            });
+        }
+        let core = &part.core_sample_indices;
+        let mut model = DbscanModel {
+            eps: part.eps,
+            min_samples: part.min_samples,
+            core_points: core.iter().map(|&i| z.row(i).to_vec()).collect(),
+            core_clusters: core.iter().filter_map(|&i| part.labels[i].cluster()).collect(),
+            typical_kdist: Vec::new(),
+            overall_kdist: f64::NAN,
+        };
+        let index = model.index();
+        let kd: Vec<f64> = model.core_points.iter().map(|p| index.kdist(p)).collect();
+        let mut per: Vec<Vec<f64>> = vec![Vec::new(); part.n_clusters];
+        for (&c, &d) in model.core_clusters.iter().zip(&kd) {
+            per[c as usize].push(d);
+        }
+        let typical = per.iter().map(|v| median(&mut v.clone())).collect();
+        let overall = if kd.is_empty() { 0.0 } else { median(&mut kd.clone()) };
+        model.typical_kdist = typical;
+        model.overall_kdist = overall;
+        Ok(model)
+    }
+
+    pub(super) fn width_is(&self, d: usize) -> bool {
+        let n_clusters = self.core_clusters.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
+        self.core_points.iter().all(|p| p.len() == d)
+            && self.core_points.len() == self.core_clusters.len()
+            && self.typical_kdist.len() >= n_clusters
+            && self.eps > 0.0
+            && self.min_samples >= 1
+    }
+
+    pub(super) fn index(&self) -> DbscanIndex<'_> {
+        let d = self.core_points.first().map_or(0, Vec::len);
+        let flat: Vec<f64> = self.core_points.iter().flatten().copied().collect();
+        let mut rank = vec![usize::MAX; self.typical_kdist.len()];
+        for (pos, &c) in self.core_clusters.iter().enumerate() {
+            if let Some(r) = rank.get_mut(c as usize) {
+                *r = (*r).min(pos);
+            }
+        }
+        DbscanIndex {
+            model: self,
+            tree: KdTree::build(&flat, d.max(1)),
+            rank,
+        }
+    }
+}
+
+impl DbscanIndex<'_> {
+    fn kdist(&self, z: &[f64]) -> f64 {
+        let k = self.model.k().min(self.tree.len());
+        if k == 0 {
+            return 0.0;
+        }
+        self.tree.kth_sq_dist(z, k).sqrt()
+    }
+
+    /// (cluster, reference cluster, score, anomalous) of a prepared row.
+    pub(super) fn score(&self, z: &[f64]) -> (Option<u32>, Option<u32>, f64, bool) {
+        let m = self.model;
+        let mut cluster: Option<u32> = None;
+        let eps2 = m.eps * m.eps;
+        self.tree.for_each_within(z, eps2, |pos, _| {
+            let c = m.core_clusters[self.tree.row(pos)];
+            if cluster.is_none_or(|b| self.rank[c as usize] < self.rank[b as usize]) {
+                cluster = Some(c);
+            }
+            true
+        });
+        let reference =
+            cluster.or_else(|| (!self.tree.is_empty()).then(|| m.core_clusters[self.tree.row(self.tree.nearest(z))]));
+        let typical = reference.map_or(m.overall_kdist, |c| m.typical_kdist[c as usize]);
+        (cluster, reference, ratio(self.kdist(z), typical), cluster.is_none())
+    }
+}
