@@ -26,13 +26,16 @@ pub struct DbscanModel {
     pub overall_kdist: f64,
 }
 
-/// A model with its core points indexed for scoring.
+/// A model with its core points indexed for scoring: one tree over all of them, and one per
+/// cluster, the clusters in the order they were formed (the order of their first core point),
+/// since a cluster formed first claims a border point first, as in the fit.
 pub(super) struct DbscanIndex<'a> {
     model: &'a DbscanModel,
     tree: KdTree,
-    /// Per cluster, the position of its first core point: clusters formed first claim border
-    /// points first, as in the fit.
+    /// Per cluster, its rank in formation order.
     rank: Vec<usize>,
+    /// Per rank, the cluster and the tree of its core points.
+    by_rank: Vec<(u32, KdTree)>,
 }
 
 impl DbscanModel {
@@ -83,16 +86,26 @@ impl DbscanModel {
     pub(super) fn index(&self) -> DbscanIndex<'_> {
         let d = self.core_points.first().map_or(0, Vec::len);
         let flat: Vec<f64> = self.core_points.iter().flatten().copied().collect();
-        let mut rank = vec![usize::MAX; self.typical_kdist.len()];
-        for (pos, &c) in self.core_clusters.iter().enumerate() {
-            if let Some(r) = rank.get_mut(c as usize) {
-                *r = (*r).min(pos);
+        let n_clusters = self.core_clusters.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
+        let mut rank = vec![usize::MAX; n_clusters];
+        let mut order = Vec::new();
+        let mut members: Vec<Vec<f64>> = vec![Vec::new(); n_clusters];
+        for (p, &c) in self.core_points.iter().zip(&self.core_clusters) {
+            if rank[c as usize] == usize::MAX {
+                rank[c as usize] = order.len();
+                order.push(c);
             }
+            members[c as usize].extend_from_slice(p);
         }
+        let by_rank = order
+            .iter()
+            .map(|&c| (c, KdTree::build(&members[c as usize], d.max(1))))
+            .collect();
         DbscanIndex {
             model: self,
             tree: KdTree::build(&flat, d.max(1)),
             rank,
+            by_rank,
         }
     }
 }
@@ -109,17 +122,19 @@ impl DbscanIndex<'_> {
     /// (cluster, reference cluster, score, anomalous) of a prepared row.
     pub(super) fn score(&self, z: &[f64]) -> (Option<u32>, Option<u32>, f64, bool) {
         let m = self.model;
-        let mut cluster: Option<u32> = None;
         let eps2 = m.eps * m.eps;
-        self.tree.for_each_within(z, eps2, |pos, _| {
-            let c = m.core_clusters[self.tree.row(pos)];
-            if cluster.is_none_or(|b| self.rank[c as usize] < self.rank[b as usize]) {
-                cluster = Some(c);
-            }
-            true
+        let sq = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>();
+        // The nearest core point: beyond eps the row is noise; within, its cluster stands
+        // unless a cluster formed earlier also has a core point within eps.
+        let nearest = (!self.tree.is_empty()).then(|| self.tree.row(self.tree.nearest(z)));
+        let cluster = nearest.filter(|&i| sq(z, &m.core_points[i]) <= eps2).map(|i| {
+            let c = m.core_clusters[i];
+            self.by_rank[..self.rank[c as usize]]
+                .iter()
+                .find(|(_, t)| sq(z, t.point(t.nearest(z))) <= eps2)
+                .map_or(c, |&(earlier, _)| earlier)
         });
-        let reference =
-            cluster.or_else(|| (!self.tree.is_empty()).then(|| m.core_clusters[self.tree.row(self.tree.nearest(z))]));
+        let reference = cluster.or_else(|| nearest.map(|i| m.core_clusters[i]));
         let typical = reference.map_or(m.overall_kdist, |c| m.typical_kdist[c as usize]);
         (cluster, reference, ratio(self.kdist(z), typical), cluster.is_none())
     }
