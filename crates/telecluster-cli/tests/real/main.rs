@@ -55,7 +55,17 @@ fn wait_for(port: u16, what: &str) {
 struct Running(Child);
 
 impl Drop for Running {
+    /// SIGTERM first, so that nginx's master stops its workers (killed outright, it would leave
+    /// them serving); SIGKILL if the server is still there after 10 s.
     fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
