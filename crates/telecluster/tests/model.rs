@@ -118,6 +118,14 @@ fn missing_features_and_other_versions_are_refused() {
     )
     .is_ok());
     assert!(Model::from_json("{}", "m.json").is_err());
+    // Arrays that disagree with the features are refused, not a panic when scoring.
+    let mut v: serde_json::Value = serde_json::from_str(&model.to_json()).unwrap();
+    v["prep"]["scaler"]["center"] = serde_json::json!([1.0]);
+    let e = Model::from_json(&v.to_string(), "m.json").unwrap_err();
+    assert!(e.to_string().contains("width of its 2 features"), "{e}");
+    let mut v: serde_json::Value = serde_json::from_str(&model.to_json()).unwrap();
+    v["method"]["centroids"][1] = serde_json::json!([0.5]);
+    assert!(Model::from_json(&v.to_string(), "m.json").is_err());
     assert!(Model::from_json("[1,", "m.json").is_err());
 }
 

@@ -213,7 +213,9 @@ impl Model {
             Method::Kmeans(k) => k.width_is(d),
             Method::Dbscan(db) => db.width_is(d),
         } && m.clusters.iter().all(|c| c.median.len() == d && c.mad.len() == d)
-            && m.prep.width() == d;
+            && m.prep.width() == d
+            && m.prep.scaler().center().len() == d
+            && m.prep.scaler().scale().len() == d;
         if !ok {
             return Err(bad(format!("its arrays do not all have the width of its {d} features")));
         }
