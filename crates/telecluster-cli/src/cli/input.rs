@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use telecluster::analysis::Prepared;
 use telecluster::data::schema::Columns;
-use telecluster::io::{read_path, ReadOptions};
+use telecluster::io::{read_path, read_path_batches, ReadOptions};
 use telecluster::prep::{PrepParams, Scaling};
 use telecluster::{Error, Table};
 
@@ -96,9 +96,8 @@ impl InputArgs {
 }
 
 impl ColumnArgs {
-    /// Reads the table at `file`, reporting dropped rows.
-    pub fn load(&self, file: &Path, notices: Notices) -> anyhow::Result<Table> {
-        let opts = ReadOptions {
+    fn options(&self) -> ReadOptions {
+        ReadOptions {
             format: None,
             delimiter: self.delimiter,
             columns: Columns {
@@ -106,7 +105,31 @@ impl ColumnArgs {
                 id: self.id.clone(),
             },
             drop_missing: self.drop_missing,
-        };
+        }
+    }
+
+    /// Reads `file` in tables of at most `batch` rows, handing each to `each` (constant memory
+    /// whatever the input's length), reporting dropped rows.
+    pub fn for_each_batch(
+        &self,
+        file: &Path,
+        notices: Notices,
+        batch: usize,
+        each: &mut dyn FnMut(Table) -> telecluster::Result<()>,
+    ) -> anyhow::Result<()> {
+        let dropped = read_path_batches(file, &self.options(), batch, each).context("reading telemetry")?;
+        if dropped > 0 {
+            notices.say(format_args!(
+                "{}: dropped {dropped} row(s) with missing feature values",
+                file.display()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Reads the table at `file`, reporting dropped rows.
+    pub fn load(&self, file: &Path, notices: Notices) -> anyhow::Result<Table> {
+        let opts = self.options();
         let big = std::fs::metadata(file).is_ok_and(|m| m.len() >= 32 << 20);
         let spinner = Progress::spinner(notices, big, &format!("reading {}", file.display()));
         let report = read_path(file, &opts).context("reading telemetry")?;

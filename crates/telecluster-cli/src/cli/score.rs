@@ -1,11 +1,11 @@
 //! `telecluster score`: new telemetry against a saved model, for cron and CI.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use telecluster::format::human;
-use telecluster::io::csv::write_table;
+use telecluster::io::csv::write_rows;
 use telecluster::model::{Method, Model, Scored};
 use telecluster::{Error, Table, TextColumn};
 
@@ -45,51 +45,129 @@ struct Row<'a> {
     scored: &'a Scored,
 }
 
-/// Scores the rows; the exit code says whether any is anomalous (with `--fail-on-anomaly`).
+/// Rows read, scored and written at a time: memory stays flat whatever the input's length.
+const BATCH: usize = 1 << 16;
+
+/// Anomalies listed in the summary.
+const TOP: usize = 20;
+
+/// What the summary needs of the rows scored so far.
+#[derive(Default)]
+struct Tally {
+    source: String,
+    rows: usize,
+    anomalous: usize,
+    /// The highest-scoring anomalies: (score, row, label, first reason).
+    top: Vec<(f64, usize, String, String)>,
+}
+
+/// Scores the rows batch by batch; the exit code says whether any is anomalous (with
+/// `--fail-on-anomaly`).
 pub fn run(args: Args, notices: Notices) -> anyhow::Result<ExitCode> {
     let name = args.model.display().to_string();
     let text = std::fs::read_to_string(&args.model).map_err(|e| Error::io(name.clone(), e))?;
     let model = Model::from_json(&text, &name)?;
-    let table = args.input.load(notices)?;
-    // A feature the file lacks is the data's fault, not a flag's: an error (exit 1) naming it.
-    let scored = model.score(&table).map_err(|e| match e {
-        Error::UnknownColumn {
-            path,
-            name: feature,
-            available,
-        } => Error::Model {
-            path: name.clone(),
-            detail: format!(
-                "the model's feature \"{feature}\" is not in {path} (its features: {})",
-                available.join(", ")
-            ),
-        },
-        other => other,
-    })?;
-    if let Some(path) = &args.output {
-        super::write_output(Some(path), |w| write_table(&table, &columns(&scored), w))?;
-    }
-    let n_anomalous = scored.iter().filter(|s| s.anomalous).count();
-    super::write_output(None, |w| {
+    let tally = with_file(args.output.as_deref(), |mut file| {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        let mut tally = Tally::default();
+        let mut each = |table: Table| -> telecluster::Result<()> {
+            // A feature the file lacks is the data's fault, not a flag's: exit 1, naming it.
+            let scored = model.score(&table).map_err(|e| match e {
+                Error::UnknownColumn {
+                    path,
+                    name: feature,
+                    available,
+                } => Error::Model {
+                    path: name.clone(),
+                    detail: format!(
+                        "the model's feature \"{feature}\" is not in {path} (its features: {})",
+                        available.join(", ")
+                    ),
+                },
+                other => other,
+            })?;
+            let io = |e: std::io::Error| Error::io("<output>", e);
+            if let Some(w) = file.as_deref_mut() {
+                write_rows(&table, &columns(&scored), tally.rows == 0, w).map_err(io)?;
+            }
+            if args.json {
+                for (i, s) in scored.iter().enumerate() {
+                    out.write_all(if tally.rows + i == 0 { b"[\n" } else { b",\n" })
+                        .map_err(io)?;
+                    serde_json::to_writer(
+                        &mut out,
+                        &Row {
+                            id: table.label(i),
+                            scored: s,
+                        },
+                    )
+                    .map_err(|e| io(e.into()))?;
+                }
+            }
+            tally.add(&table, &scored);
+            Ok(())
+        };
+        args.input
+            .columns
+            .for_each_batch(&args.input.file, notices, BATCH, &mut each)?;
         if args.json {
-            let rows: Vec<Row<'_>> = scored
-                .iter()
-                .enumerate()
-                .map(|(i, s)| Row {
-                    id: table.label(i),
-                    scored: s,
-                })
-                .collect();
-            super::write_json(w, &rows)
+            out.write_all(b"\n]\n")?;
         } else {
-            summary(&model, &table, &scored, n_anomalous, w)
+            summary(&model, &tally, &mut out)?;
         }
+        out.flush()?;
+        Ok(tally)
     })?;
-    Ok(if args.fail_on_anomaly && n_anomalous > 0 {
+    Ok(if args.fail_on_anomaly && tally.anomalous > 0 {
         ExitCode::from(EXIT_ANOMALY)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+impl Tally {
+    fn add(&mut self, table: &Table, scored: &[Scored]) {
+        self.source = table.source().to_string();
+        for (i, s) in scored.iter().enumerate().filter(|(_, s)| s.anomalous) {
+            self.anomalous += 1;
+            let why = s.reasons.first().map(ToString::to_string).unwrap_or_default();
+            self.top.push((s.score, self.rows + i, table.label(i), why));
+        }
+        self.top.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        self.top.truncate(TOP);
+        self.rows += scored.len();
+    }
+}
+
+/// Runs `body` with the `-o` file (written atomically: nothing is left if `body` fails), or
+/// with standard output for `-`, or with none.
+fn with_file<T>(
+    path: Option<&Path>,
+    body: impl FnOnce(Option<&mut dyn Write>) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    match path {
+        None => body(None),
+        Some(p) if p.as_os_str() == "-" => body(Some(&mut std::io::stdout().lock())),
+        Some(p) => {
+            let mut outcome = None;
+            let written = telecluster::io::write_atomic(p, |w| {
+                let r = body(Some(w));
+                let failed = r.is_err();
+                outcome = Some(r);
+                if failed {
+                    Err(std::io::Error::other("scoring stopped"))
+                } else {
+                    Ok(())
+                }
+            });
+            match outcome {
+                Some(Err(e)) => Err(e),
+                Some(Ok(v)) => written.map(|()| v).map_err(Into::into),
+                None => Err(written.expect_err("the body ran unless writing failed first").into()),
+            }
+        }
+    }
 }
 
 fn columns(scored: &[Scored]) -> Vec<TextColumn> {
@@ -107,31 +185,25 @@ fn columns(scored: &[Scored]) -> Vec<TextColumn> {
     ]
 }
 
-fn summary(
-    model: &Model,
-    table: &Table,
-    scored: &[Scored],
-    n_anomalous: usize,
-    w: &mut dyn Write,
-) -> std::io::Result<()> {
+fn summary(model: &Model, tally: &Tally, w: &mut dyn Write) -> std::io::Result<()> {
     let method = match model.method {
         Method::Kmeans(_) => "K-Means",
         Method::Dbscan(_) => "DBSCAN",
     };
     writeln!(
         w,
-        "{}: {} rows scored against a {method} model: {n_anomalous} anomalous",
-        table.source(),
-        scored.len()
+        "{}: {} rows scored against a {method} model: {} anomalous",
+        tally.source, tally.rows, tally.anomalous
     )?;
-    let mut order: Vec<usize> = (0..scored.len()).filter(|&i| scored[i].anomalous).collect();
-    order.sort_by(|&a, &b| scored[b].score.total_cmp(&scored[a].score).then(a.cmp(&b)));
-    for &i in order.iter().take(20) {
-        let why = scored[i].reasons.first().map(ToString::to_string).unwrap_or_default();
-        writeln!(w, "  {}  score {}  {why}", table.label(i), human(scored[i].score))?;
+    for (score, _, label, why) in &tally.top {
+        writeln!(w, "  {label}  score {}  {why}", human(*score))?;
     }
-    if order.len() > 20 {
-        writeln!(w, "  ... and {} more (-o or --json for all)", order.len() - 20)?;
+    if tally.anomalous > tally.top.len() {
+        writeln!(
+            w,
+            "  ... and {} more (-o or --json for all)",
+            tally.anomalous - tally.top.len()
+        )?;
     }
     Ok(())
 }

@@ -137,3 +137,54 @@ fn features_are_matched_by_name_and_a_missing_one_is_named() {
         .code(1)
         .stderr(predicate::str::contains("bad.json: format_version \"9.0\""));
 }
+
+#[test]
+fn inputs_longer_than_a_batch_are_scored_whole() {
+    let wd = Workdir::new();
+    wd.cmd()
+        .args([
+            "generate",
+            "--endpoints",
+            "70000",
+            "--anomalies",
+            "100",
+            "-o",
+            "big.csv",
+        ])
+        .assert()
+        .success();
+    wd.cmd()
+        .args([
+            "-q",
+            "kmeans",
+            "big.csv",
+            "--k",
+            "3",
+            "--n-init",
+            "1",
+            "--save-model",
+            "m.json",
+            "-o",
+            "k.csv",
+        ])
+        .assert()
+        .success();
+    let out = wd
+        .cmd()
+        .args(["score", "--model", "m.json", "big.csv", "-o", "s.csv"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.starts_with("big.csv: 70100 rows scored against a K-Means model: 0 anomalous"),
+        "{text}"
+    );
+    let fit = std::fs::read_to_string(wd.path("k.csv")).unwrap();
+    let got = std::fs::read_to_string(wd.path("s.csv")).unwrap();
+    assert_eq!(
+        got.lines().filter(|l| l.starts_with("endpoint,")).count(),
+        1,
+        "one header"
+    );
+    assert_eq!(column(&got, "cluster"), column(&fit, "cluster"));
+}

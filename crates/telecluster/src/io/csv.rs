@@ -35,6 +35,79 @@ pub fn delimiter_for(path: &Path) -> u8 {
 /// [`Error::NonFinite`], [`Error::Missing`], [`Error::Malformed`] and [`Error::Io`], each with
 /// its position, and the schema step's errors ([`Schema::resolve`]).
 pub fn read<R: Read>(input: R, source: &str, delimiter: u8, opts: &ReadOptions) -> Result<ReadReport> {
+    let (mut rdr, schema, held) = begin(input, source, delimiter, opts)?;
+    let mut rows = Rows::new(source, schema, opts.drop_missing);
+    for rec in &held {
+        rows.push(rec)?;
+    }
+    drop(held);
+    let mut record = csv::StringRecord::new();
+    while next_record(&mut rdr, &mut record, source)? {
+        rows.push(&record)?;
+    }
+    rows.finish()
+}
+
+/// Reads like [`read`], handing the rows to `each` in tables of at most `batch` rows, in input
+/// order, so that memory stays bounded whatever the input's length. Returns the rows dropped
+/// for missing values.
+///
+/// # Errors
+/// As [`read`], and `each`'s errors; [`Error::NoRows`] only when no batch had a row.
+pub fn read_batches<R: Read>(
+    input: R,
+    source: &str,
+    delimiter: u8,
+    opts: &ReadOptions,
+    batch: usize,
+    each: &mut dyn FnMut(Table) -> Result<()>,
+) -> Result<usize> {
+    let (mut rdr, schema, held) = begin(input, source, delimiter, opts)?;
+    let fresh = || Rows::new(source, schema.clone(), opts.drop_missing);
+    let mut rows = fresh();
+    let (mut sent, mut dropped) = (0usize, 0usize);
+    let mut held = held.into_iter();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let more = match held.next() {
+            Some(r) => {
+                record = r;
+                true
+            }
+            None => next_record(&mut rdr, &mut record, source)?,
+        };
+        if more {
+            rows.push(&record)?;
+        }
+        if rows.lines.len() >= batch.max(1) || (!more && !rows.lines.is_empty()) {
+            let full = std::mem::replace(&mut rows, fresh());
+            dropped += full.dropped;
+            let table = full.finish()?.table;
+            sent += table.n_rows();
+            each(table)?;
+        }
+        if !more {
+            break;
+        }
+    }
+    dropped += rows.dropped;
+    if sent == 0 {
+        return Err(Error::NoRows {
+            path: source.into(),
+            dropped,
+        });
+    }
+    Ok(dropped)
+}
+
+/// The header, the schema it resolves to, and the rows read to resolve it (still to be read as
+/// data).
+fn begin<R: Read>(
+    input: R,
+    source: &str,
+    delimiter: u8,
+    opts: &ReadOptions,
+) -> Result<(csv::Reader<R>, Schema, Vec<csv::StringRecord>)> {
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -54,15 +127,7 @@ pub fn read<R: Read>(input: R, source: &str, delimiter: u8, opts: &ReadOptions) 
         (None, Vec::new())
     };
     let schema = Schema::resolve(source, names, header_line, &opts.columns, sample.as_ref())?;
-    let mut rows = Rows::new(source, schema, opts.drop_missing);
-    for rec in &held {
-        rows.push(rec)?;
-    }
-    drop(held);
-    while next_record(&mut rdr, &mut record, source)? {
-        rows.push(&record)?;
-    }
-    rows.finish()
+    Ok((rdr, schema, held))
 }
 
 /// Reads rows until every column has shown a value (or the input ends): what they show, and the
@@ -282,6 +347,15 @@ fn number_hint(cell: &str) -> Option<&'static str> {
 /// # Panics
 /// If an extra column does not have one value per row.
 pub fn write_table(table: &Table, extra: &[TextColumn], out: &mut dyn Write) -> io::Result<()> {
+    write_rows(table, extra, true, out)
+}
+
+/// Writes `table`'s rows like [`write_table`], with the header line only when `header` is set:
+/// batches of one input written one after another make one file.
+///
+/// # Errors
+/// As [`write_table`].
+pub fn write_rows(table: &Table, extra: &[TextColumn], header: bool, out: &mut dyn Write) -> io::Result<()> {
     enum Cell {
         Id,
         Feature(usize),
@@ -311,14 +385,16 @@ pub fn write_table(table: &Table, extra: &[TextColumn], out: &mut dyn Write) -> 
             col.name
         );
     }
-    wtr.write_record(
-        table
-            .layout()
-            .iter()
-            .map(|(n, _)| n.as_str())
-            .chain(extra.iter().map(|c| c.name.as_str())),
-    )
-    .map_err(io_error)?;
+    if header {
+        wtr.write_record(
+            table
+                .layout()
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .chain(extra.iter().map(|c| c.name.as_str())),
+        )
+        .map_err(io_error)?;
+    }
     let mut number = String::new();
     for i in 0..table.n_rows() {
         for cell in &cells {
@@ -437,6 +513,35 @@ mod tests {
         assert_eq!(t.ids().unwrap().name, "id");
         assert_eq!(delimiter_for(Path::new("a.TSV")), b'\t');
         assert_eq!(delimiter_for(Path::new("a.csv")), b',');
+    }
+
+    #[test]
+    fn batches_make_up_the_whole_table() {
+        let mut text = String::from("host,cpu_pct,note\n");
+        for i in 0..23 {
+            text.push_str(&format!("h{i},{},{}\n", i * 3, if i == 5 { "NA" } else { "ok" }));
+        }
+        text.push_str("h23,,x\n");
+        let opts = ReadOptions::default().drop_missing(true);
+        let whole = read(text.as_bytes(), "m.csv", b',', &opts).unwrap();
+        let mut parts: Vec<Table> = Vec::new();
+        let dropped = read_batches(text.as_bytes(), "m.csv", b',', &opts, 7, &mut |t| {
+            parts.push(t);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(dropped, whole.dropped_missing);
+        assert_eq!(parts.iter().map(Table::n_rows).collect::<Vec<_>>(), [7, 7, 7, 2]);
+        let values: Vec<f64> = parts.iter().flat_map(|t| t.x().as_slice().to_vec()).collect();
+        assert_eq!(values, whole.table.x().as_slice());
+        assert_eq!(parts[3].place(1), whole.table.place(22));
+        // Header only, or every row dropped: the same error as reading it whole.
+        for text in ["a,b\n", "a,b\nx,NA\n"] {
+            let mut none = |_| Ok(());
+            let batched = read_batches(text.as_bytes(), "e.csv", b',', &opts, 7, &mut none).unwrap_err();
+            let whole = read(text.as_bytes(), "e.csv", b',', &opts).unwrap_err();
+            assert_eq!(batched.to_string(), whole.to_string());
+        }
     }
 
     #[test]

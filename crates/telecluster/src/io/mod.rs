@@ -13,7 +13,7 @@ pub mod prometheus;
 pub mod time;
 
 use std::fs::File;
-use std::io::{self, BufReader};
+use std::io::{self, BufReader, Read};
 use std::path::Path;
 
 pub use output::write_atomic;
@@ -100,6 +100,34 @@ pub struct ReadReport {
 /// # Errors
 /// [`Error::Io`] if the input cannot be opened or read, and the format's reader's errors.
 pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<ReadReport> {
+    with_input(path, opts, &mut |input, name, delimiter| {
+        csv::read(input, name, delimiter, opts)
+    })
+}
+
+/// Reads `path` (`-` for standard input) like [`read_path`], handing its rows to `each` in
+/// tables of at most `batch` rows (see [`csv::read_batches`]): memory stays bounded whatever
+/// the input's length. Returns the rows dropped for missing values.
+///
+/// # Errors
+/// As [`read_path`], and `each`'s errors.
+pub fn read_path_batches(
+    path: &Path,
+    opts: &ReadOptions,
+    batch: usize,
+    each: &mut dyn FnMut(Table) -> Result<()>,
+) -> Result<usize> {
+    with_input(path, opts, &mut |input, name, delimiter| {
+        csv::read_batches(input, name, delimiter, opts, batch, each)
+    })
+}
+
+/// Opens `path` (or standard input) and runs `read` on it with its name and delimiter.
+fn with_input<T>(
+    path: &Path,
+    opts: &ReadOptions,
+    read: &mut dyn FnMut(&mut dyn Read, &str, u8) -> Result<T>,
+) -> Result<T> {
     let format = opts.format.unwrap_or_else(|| Format::of(path));
     let stdin = path.as_os_str() == "-";
     let name = if stdin {
@@ -113,10 +141,10 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<ReadReport> {
                 .delimiter
                 .unwrap_or_else(|| if stdin { b',' } else { csv::delimiter_for(path) });
             if stdin {
-                csv::read(io::stdin().lock(), &name, delimiter, opts)
+                read(&mut io::stdin().lock(), &name, delimiter)
             } else {
                 let file = File::open(path).map_err(|e| Error::io(name.clone(), e))?;
-                csv::read(BufReader::with_capacity(1 << 16, file), &name, delimiter, opts)
+                read(&mut BufReader::with_capacity(1 << 16, file), &name, delimiter)
             }
         }
     }
