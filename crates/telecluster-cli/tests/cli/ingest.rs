@@ -208,6 +208,11 @@ fn windows_routes_errors_and_other_formats() {
         .code(2)
         .stderr(predicate::str::contains("--window=5x"));
     wd.cmd()
+        .args(["ingest", "logs", "access.log", "--window", "999999999999d"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("at most 36500d"));
+    wd.cmd()
         .args(["ingest", "logs", "access.log", "--errors", "6xx"])
         .assert()
         .code(2)

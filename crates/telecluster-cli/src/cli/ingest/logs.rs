@@ -96,11 +96,12 @@ impl LogArgs {
             (None, f) => f,
         };
         let window = match &self.window {
-            Some(w) => Some(parse_duration(w).ok_or_else(|| {
+            // At most a century: window starts stay far from the integer limits.
+            Some(w) => Some(parse_duration(w).filter(|&s| s <= 100 * 365 * 86_400).ok_or_else(|| {
                 Error::invalid(
                     Param::Window,
                     w,
-                    "must be a positive duration such as 30s, 5m, 1h or 1d",
+                    "must be a positive duration of at most 36500d, such as 30s, 5m, 1h or 1d",
                 )
             })?),
             None => None,

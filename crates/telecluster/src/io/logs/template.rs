@@ -290,7 +290,8 @@ fn upstream_micros(v: &[u8]) -> Result<Option<u64>, &'static str> {
     for part in v.split(|&b| b == b',' || b == b':') {
         let part = part.trim_ascii();
         if let Some(us) = micros(part, 6)? {
-            total = Some(total.unwrap_or(0) + us);
+            // Saturating: a garbage list of huge times must not overflow.
+            total = Some(total.unwrap_or(0u64).saturating_add(us));
         }
     }
     Ok(total)
@@ -322,6 +323,8 @@ mod tests {
         assert_eq!(upstream_micros(b"0.010, 0.020 : 0.030"), Ok(Some(60_000)));
         assert_eq!(upstream_micros(b"-, 0.002"), Ok(Some(2_000)));
         assert_eq!(upstream_micros(b"-"), Ok(None));
+        let huge = [&b"999999999999.9"[..]; 30].join(&b", "[..]);
+        assert_eq!(upstream_micros(&huge), Ok(Some(u64::MAX)));
     }
 
     #[test]
