@@ -113,6 +113,17 @@ pub enum Error {
         dropped: usize,
     },
 
+    /// An entity's id appears twice in one window (`telecluster diff` matches rows by id).
+    #[error("{at}: id \"{id}\" appears again (first at {first}): each entity must appear once per window")]
+    DuplicateId {
+        /// The second occurrence.
+        at: Place,
+        /// The id.
+        id: String,
+        /// The first occurrence (boxed: two places would make every error large).
+        first: Box<Place>,
+    },
+
     /// A row has a different number of fields from the header.
     #[error("{at}: found {got} fields, expected {expected} as in the header")]
     Ragged {

@@ -50,6 +50,7 @@
 pub mod analysis;
 pub mod cluster;
 pub mod data;
+pub mod diff;
 pub mod error;
 pub mod explain;
 pub mod format;

@@ -105,18 +105,11 @@ fn missing_features_and_other_versions_are_refused() {
         Err(Error::UnknownColumn { name, .. }) => assert_eq!(name, "error_rate_pct"),
         other => panic!("{other:?}"),
     }
-    let json = model
-        .to_json()
-        .replace("\"format_version\": \"1.0\"", "\"format_version\": \"2.0\"");
+    let current = format!("\"format_version\": \"{}\"", telecluster::model::FORMAT_VERSION);
+    let json = model.to_json().replace(&current, "\"format_version\": \"2.0\"");
     let e = Model::from_json(&json, "m.json").unwrap_err();
     assert!(e.to_string().starts_with("m.json: format_version \"2.0\""), "{e}");
-    assert!(Model::from_json(
-        &model
-            .to_json()
-            .replace("\"format_version\": \"1.0\"", "\"format_version\": \"1.7\""),
-        "m"
-    )
-    .is_ok());
+    assert!(Model::from_json(&model.to_json().replace(&current, "\"format_version\": \"1.7\""), "m").is_ok());
     assert!(Model::from_json("{}", "m.json").is_err());
     // Arrays that disagree with the features are refused, not a panic when scoring.
     let mut v: serde_json::Value = serde_json::from_str(&model.to_json()).unwrap();
@@ -152,6 +145,18 @@ fn committed_models_keep_reading() {
             (&m.method, method),
             (Method::Kmeans(_), "kmeans") | (Method::Dbscan(_), "dbscan")
         ));
-        assert_eq!(m.score(&t).unwrap(), fresh.score(&t).unwrap());
+        // 1.0 files have no fleet and no fence: the same clusters, scores and reasons, and
+        // one view (no group) where a fresh model has three.
+        let (old, new) = (m.score(&t).unwrap(), fresh.score(&t).unwrap());
+        assert_eq!(old.len(), new.len());
+        for (o, n) in old.iter().zip(&new) {
+            assert_eq!(
+                (o.cluster, o.score, o.anomalous, &o.reasons),
+                (n.cluster, n.score, n.anomalous, &n.reasons)
+            );
+            assert_eq!((o.of, o.confidence), (1, usize::from(o.anomalous)));
+            assert_eq!(n.of, 3);
+        }
+        assert!(m.fleet.is_none() && fresh.fleet.is_some() && fresh.score_fence.is_some());
     }
 }

@@ -3,6 +3,7 @@
 mod dbscan;
 mod demo;
 mod describe;
+mod diff;
 mod elbow;
 pub mod flags;
 mod generate;
@@ -29,7 +30,7 @@ Exit codes:
   2  usage error: unknown subcommand or flag, a flag value of the wrong form or outside its
      range (also when the range depends on the data, as --k above the row count), or a flag
      naming a column the input does not have
-  3  score --fail-on-anomaly: some row is anomalous";
+  3  score --fail-on-anomaly: some row is anomalous; diff --fail-on-change: something changed";
 
 /// Finds structure in operations telemetry: groups of endpoints that behave alike, the ones that
 /// fit no group, and how they relate.
@@ -76,6 +77,10 @@ enum Command {
     /// Score new telemetry against a saved model (--save-model): clusters, scores, anomalies.
     #[command(after_help = EXIT_CODES)]
     Score(score::Args),
+    /// What changed between two windows: entities that moved group, became anomalous, appeared
+    /// or disappeared, ranked, with the feature deltas that explain them.
+    #[command(after_help = EXIT_CODES)]
+    Diff(diff::Args),
     /// Generate the seed telemetry and write its report, pictures and data to a directory.
     #[command(after_help = EXIT_CODES)]
     Demo(demo::Args),
@@ -105,11 +110,9 @@ impl Notices {
 /// its own).
 pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     let notices = Notices { quiet: cli.quiet };
-    if let Command::Score(args) = cli.command {
-        return score::run(args, notices);
-    }
     let done = match cli.command {
-        Command::Score(_) => unreachable!("handled above"),
+        Command::Score(args) => return score::run(args, notices),
+        Command::Diff(args) => return diff::run(args, notices),
         Command::Ingest(cmd) => ingest::run(cmd, notices),
         Command::Generate(args) => generate::run(args),
         Command::Describe(args) => describe::run(args, notices),

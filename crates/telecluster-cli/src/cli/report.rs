@@ -116,12 +116,45 @@ pub struct Args {
     /// Also write the analysis as JSON beside the report (same name, `.json`).
     #[arg(long)]
     json: bool,
+
+    /// Save a fitted model (versioned JSON) for `telecluster score` and `telecluster diff`.
+    #[arg(long, value_name = "MODEL.json")]
+    save_model: Option<PathBuf>,
+
+    /// The part the saved model holds: dbscan (rows in no dense group are anomalous) or kmeans
+    /// (rows beyond every member of their group are).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "dbscan",
+        requires = "save_model",
+        value_name = "METHOD"
+    )]
+    model_method: ModelMethod,
+}
+
+/// The `--model-method` choices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelMethod {
+    /// The DBSCAN part.
+    Dbscan,
+    /// The K-Means part.
+    Kmeans,
 }
 
 /// Runs the analysis and writes the report.
 pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
     let table = args.input.load(notices)?;
-    let (a, pics) = analyse_and_draw(&table, &args.analysis.params(&table)?, notices)?;
+    let params = args.analysis.params(&table)?;
+    let (a, pics) = analyse_and_draw(&table, &params, notices)?;
+    super::save_model(args.save_model.as_deref(), || {
+        // The same preparation the analysis fitted: deterministic, so refitting it is exact.
+        let data = telecluster::analysis::Prepared::new(&table, &params.prep)?;
+        match args.model_method {
+            ModelMethod::Dbscan => telecluster::model::Model::from_dbscan(&data, &a.dbscan),
+            ModelMethod::Kmeans => telecluster::model::Model::from_kmeans(&data, &a.kmeans),
+        }
+    })?;
     write_report(&a, &pics, &args.output, args.json)?;
     summary(&a, &args.output, &mut std::io::stdout().lock())?;
     Ok(())
@@ -167,6 +200,16 @@ pub fn summary(a: &Analysis, path: &Path, w: &mut dyn Write) -> std::io::Result<
         a.kmeans.k,
         groups.join(", ")
     )?;
+    let agreed = &a.consensus.anomalies;
+    if !agreed.is_empty() {
+        writeln!(w, "{} rows flagged by several views, most agreed first:", agreed.len())?;
+        for an in agreed.iter().take(3) {
+            writeln!(w, "  {}  {an}", an.id)?;
+        }
+        if agreed.len() > 3 {
+            writeln!(w, "  ... and {} more in the report", agreed.len() - 3)?;
+        }
+    }
     writeln!(
         w,
         "{} anomalies (rows that fit no group), highest score first:",

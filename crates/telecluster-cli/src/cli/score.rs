@@ -4,7 +4,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use telecluster::format::human;
 use telecluster::io::csv::write_rows;
 use telecluster::model::{Method, Model, Scored};
 use telecluster::{Error, Table, TextColumn};
@@ -25,7 +24,8 @@ pub struct Args {
     #[command(flatten)]
     input: InputArgs,
 
-    /// Write the input rows with `cluster` (-1 = none), `score`, `anomalous` and `reasons`.
+    /// Write the input rows with `cluster` (-1 = none), `score`, `anomalous`, `confidence` (views
+    /// agreeing, of `views_looked`), `views` and `why`.
     #[arg(short, long, value_name = "OUT.csv")]
     output: Option<PathBuf>,
 
@@ -48,6 +48,9 @@ struct Row<'a> {
 /// Rows read, scored and written at a time: memory stays flat whatever the input's length.
 const BATCH: usize = 1 << 16;
 
+/// Views that must agree for a row to be listed as flagged by several.
+const AGREED: usize = telecluster::analysis::LIST_FROM;
+
 /// Anomalies listed in the summary.
 const TOP: usize = 20;
 
@@ -57,8 +60,32 @@ struct Tally {
     source: String,
     rows: usize,
     anomalous: usize,
-    /// The highest-scoring anomalies: (score, row, label, first reason).
-    top: Vec<(f64, usize, String, String)>,
+    /// Rows flagged by several views.
+    agreed: usize,
+    /// Rows in no group or flagged by several views.
+    top_candidates: usize,
+    /// The most agreed, then highest-scoring rows in no group or flagged by several views:
+    /// (confidence, score, row, label, why).
+    top: Vec<(usize, f64, usize, String, String)>,
+}
+
+/// A feature the scored file lacks is the data's fault, not a flag's (exit 1): said as the
+/// model's feature missing from the file. `model` names the model.
+pub fn feature_missing(model: &str, e: Error) -> Error {
+    match e {
+        Error::UnknownColumn {
+            path,
+            name: feature,
+            available,
+        } => Error::Model {
+            path: model.to_string(),
+            detail: format!(
+                "the model's feature \"{feature}\" is not in {path} (its features: {})",
+                available.join(", ")
+            ),
+        },
+        other => other,
+    }
 }
 
 /// Scores the rows batch by batch; the exit code says whether any is anomalous (with
@@ -73,20 +100,7 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<ExitCode> {
         let mut tally = Tally::default();
         let mut each = |table: Table| -> telecluster::Result<()> {
             // A feature the file lacks is the data's fault, not a flag's: exit 1, naming it.
-            let scored = model.score(&table).map_err(|e| match e {
-                Error::UnknownColumn {
-                    path,
-                    name: feature,
-                    available,
-                } => Error::Model {
-                    path: name.clone(),
-                    detail: format!(
-                        "the model's feature \"{feature}\" is not in {path} (its features: {})",
-                        available.join(", ")
-                    ),
-                },
-                other => other,
-            })?;
+            let scored = model.score(&table).map_err(|e| feature_missing(&name, e))?;
             let io = |e: std::io::Error| Error::io("<output>", e);
             if let Some(w) = file.as_deref_mut() {
                 write_rows(&table, &columns(&scored), tally.rows == 0, w).map_err(io)?;
@@ -129,12 +143,17 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<ExitCode> {
 impl Tally {
     fn add(&mut self, table: &Table, scored: &[Scored]) {
         self.source = table.source().to_string();
-        for (i, s) in scored.iter().enumerate().filter(|(_, s)| s.anomalous) {
-            self.anomalous += 1;
-            let why = s.reasons.first().map(ToString::to_string).unwrap_or_default();
-            self.top.push((s.score, self.rows + i, table.label(i), why));
+        for (i, s) in scored.iter().enumerate() {
+            self.anomalous += usize::from(s.anomalous);
+            self.agreed += usize::from(s.confidence >= AGREED);
+            if s.anomalous || s.confidence >= AGREED {
+                self.top_candidates += 1;
+                self.top
+                    .push((s.confidence, s.score, self.rows + i, table.label(i), s.to_string()));
+            }
         }
-        self.top.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        self.top
+            .sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
         self.top.truncate(TOP);
         self.rows += scored.len();
     }
@@ -179,8 +198,17 @@ fn columns(scored: &[Scored]) -> Vec<TextColumn> {
         text("cluster", &|s| s.cluster.map_or("-1".into(), |c| c.to_string())),
         text("score", &|s| format!("{}", s.score)),
         text("anomalous", &|s| s.anomalous.to_string()),
-        text("reasons", &|s| {
-            s.reasons.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+        text("confidence", &|s| s.confidence.to_string()),
+        text("views_looked", &|s| s.of.to_string()),
+        text("views", &|s| {
+            s.views.iter().map(|v| v.name()).collect::<Vec<_>>().join("+")
+        }),
+        text("why", &|s| {
+            if s.anomalous || s.confidence > 0 {
+                s.to_string()
+            } else {
+                String::new()
+            }
         }),
     ]
 }
@@ -192,18 +220,16 @@ fn summary(model: &Model, tally: &Tally, w: &mut dyn Write) -> std::io::Result<(
     };
     writeln!(
         w,
-        "{}: {} rows scored against a {method} model: {} anomalous",
-        tally.source, tally.rows, tally.anomalous
+        "{}: {} rows scored against a {method} model: {} anomalous (in no group), {} flagged by several views",
+        tally.source, tally.rows, tally.anomalous, tally.agreed
     )?;
-    for (score, _, label, why) in &tally.top {
-        writeln!(w, "  {label}  score {}  {why}", human(*score))?;
+    for (_, _, _, label, why) in &tally.top {
+        writeln!(w, "  {label}  {why}")?;
     }
-    if tally.anomalous > tally.top.len() {
-        writeln!(
-            w,
-            "  ... and {} more (-o or --json for all)",
-            tally.anomalous - tally.top.len()
-        )?;
+    let listed = tally.top.len();
+    let flagged = tally.top_candidates;
+    if flagged > listed {
+        writeln!(w, "  ... and {} more (-o or --json for all)", flagged - listed)?;
     }
     Ok(())
 }

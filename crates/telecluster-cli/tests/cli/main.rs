@@ -52,6 +52,7 @@ fn stdout_of(cmd: &mut Command) -> String {
 mod generate;
 
 mod describe;
+mod diff;
 
 mod errors;
 

@@ -119,7 +119,7 @@ fn features_are_matched_by_name_and_a_missing_one_is_named() {
     assert_eq!(column(&out, "cluster"), ["0", "1", "1"]);
     assert_eq!(column(&out, "anomalous"), ["false", "false", "true"]);
     assert!(
-        out.contains(",true,\"latency_ms 5000 (cluster median 500, +450.0 MAD)\"\n"),
+        out.contains("robust z): latency_ms 5000 (cluster median 500, +450.0 MAD); outlier score 449.998\"\n"),
         "{out}"
     );
     wd.write("short.csv", "endpoint,latency\nx,11\n");

@@ -23,6 +23,7 @@
 //! # Ok::<(), telecluster::Error>(())
 //! ```
 
+mod consensus;
 mod dbscan;
 mod hierarchy;
 mod kmeans;
@@ -30,6 +31,8 @@ mod view;
 
 use serde::Serialize;
 
+pub(crate) use consensus::write_why;
+pub use consensus::{consensus_part, ConsensusAnomaly, ConsensusPart, FleetDeviation, LIST_FROM};
 pub use dbscan::{dbscan_part, AnomalyRecord, DbscanCluster, DbscanPart, DbscanPartParams, EpsChoice, EpsChosenBy};
 pub use hierarchy::{hierarchy_part, CutCluster, CutSummary, HierarchyPart, HierarchyPartParams};
 pub use kmeans::{kmeans_part, KChoice, KChosenBy, KMeansCluster, KMeansPart, KMeansPartParams};
@@ -215,6 +218,8 @@ pub struct Analysis {
     pub dbscan: DbscanPart,
     /// The hierarchy part.
     pub hierarchy: HierarchyPart,
+    /// Rows flagged by several views, the parts' and the fleet's.
+    pub consensus: ConsensusPart,
     /// Coordinates for the pictures.
     pub view: View,
     /// The seed of the pictures' row samples.
@@ -239,6 +244,7 @@ pub fn analyse(table: &Table, p: &AnalysisParams, progress: &mut dyn FnMut(Step)
         hp.cut = Some(Cut::MaxClusters(kmeans.k));
     }
     let hierarchy = hierarchy_part(&data, &hp, progress)?;
+    let consensus = consensus_part(&data, &dbscan, &hierarchy);
     let centroids = Matrix::from_rows(
         &kmeans
             .clusters
@@ -253,6 +259,7 @@ pub fn analyse(table: &Table, p: &AnalysisParams, progress: &mut dyn FnMut(Step)
         kmeans,
         dbscan,
         hierarchy,
+        consensus,
         view,
         seed: p.kmeans.seed,
         x: table.x().clone(),

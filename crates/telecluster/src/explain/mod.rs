@@ -2,4 +2,5 @@
 //! is (healthy, slow, failing, ...) against the fleet.
 
 pub mod anomaly;
+pub mod consensus;
 pub mod profile;

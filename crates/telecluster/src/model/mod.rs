@@ -22,18 +22,19 @@ mod kmeans;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::DbscanPart;
 use crate::analysis::KMeansPart;
 use crate::analysis::Prepared;
+use crate::analysis::{DbscanPart, FleetDeviation};
 use crate::data::table::Table;
 use crate::error::{Error, Result};
 use crate::explain::anomaly::{reasons, Reason};
+use crate::explain::consensus::{score_fence, Fleet, Looks, View};
 use crate::matrix::Matrix;
 use crate::prep::Prep;
 use crate::stats::median_and_mad;
 
 /// The model format's version: a reader takes any minor version of its major.
-pub const FORMAT_VERSION: &str = "1.0";
+pub const FORMAT_VERSION: &str = "1.1";
 
 /// A feature the model was fitted on.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -86,6 +87,13 @@ pub struct Model {
     pub method: Method,
     /// The clusters, by id.
     pub clusters: Vec<ClusterSpec>,
+    /// The training rows' median and robust spread per feature, prepared units (format 1.1;
+    /// absent from 1.0 files, whose scoring then has no robust-z view).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<Fleet>,
+    /// The high-score view's fence over the training rows' scores (format 1.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score_fence: Option<f64>,
 }
 
 /// One row scored against a model.
@@ -99,6 +107,29 @@ pub struct Scored {
     pub anomalous: bool,
     /// For anomalies, the features that make the row odd, against its reference cluster.
     pub reasons: Vec<Reason>,
+    /// Views that flag the row (see [`crate::explain::consensus`]).
+    pub confidence: usize,
+    /// Views that looked at it: in no group, high score, and with a 1.1 model robust z.
+    pub of: usize,
+    /// The flagging views.
+    pub views: Vec<View>,
+    /// The strongest feature against the training fleet (1.1 models).
+    pub deviation: Option<FleetDeviation>,
+}
+
+impl std::fmt::Display for Scored {
+    /// The one-line why: the agreeing views, the strongest deviation from the training fleet,
+    /// the first reason against the reference cluster, and the score.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::analysis::write_why(
+            f,
+            (self.confidence, self.of),
+            &self.views,
+            self.deviation.as_ref(),
+            &self.reasons,
+            self.score,
+        )
+    }
 }
 
 fn unit_of(name: &str) -> Option<String> {
@@ -145,7 +176,20 @@ impl Model {
             seed,
             method,
             clusters,
+            fleet: Some(Fleet::fit(data.z())),
+            score_fence: None,
         }
+    }
+
+    /// Sets the high-score fence from the model's own scores of its training rows.
+    fn with_fence(mut self, data: &Prepared<'_>) -> Model {
+        let scores: Vec<f64> = self
+            .score_prepared(data.table().x(), data.z())
+            .into_iter()
+            .map(|s| s.score)
+            .collect();
+        self.score_fence = Some(score_fence(&scores)).filter(|f| f.is_finite());
+        self
     }
 
     /// The model of a K-Means part fitted on `data`.
@@ -156,12 +200,7 @@ impl Model {
         let labels: Vec<Option<u32>> = part.labels.iter().map(|&l| Some(l)).collect();
         let names: Vec<(u32, String)> = part.profiles.iter().map(|p| (p.cluster, p.name.clone())).collect();
         let method = Method::Kmeans(kmeans::KMeansModel::fit(data, part)?);
-        Ok(Model::envelope(
-            data,
-            part.params.seed,
-            method,
-            clusters(data.table(), &labels, &names),
-        ))
+        Ok(Model::envelope(data, part.params.seed, method, clusters(data.table(), &labels, &names)).with_fence(data))
     }
 
     /// The model of a DBSCAN part fitted on `data`.
@@ -172,12 +211,7 @@ impl Model {
         let labels: Vec<Option<u32>> = part.labels.iter().map(|l| l.cluster()).collect();
         let names: Vec<(u32, String)> = part.profiles.iter().map(|p| (p.cluster, p.name.clone())).collect();
         let method = Method::Dbscan(dbscan::DbscanModel::fit(data, part)?);
-        Ok(Model::envelope(
-            data,
-            part.params.seed,
-            method,
-            clusters(data.table(), &labels, &names),
-        ))
+        Ok(Model::envelope(data, part.params.seed, method, clusters(data.table(), &labels, &names)).with_fence(data))
     }
 
     /// The model as pretty JSON.
@@ -213,6 +247,9 @@ impl Model {
             Method::Kmeans(k) => k.width_is(d),
             Method::Dbscan(db) => db.width_is(d),
         } && m.clusters.iter().all(|c| c.median.len() == d && c.mad.len() == d)
+            && m.fleet
+                .as_ref()
+                .is_none_or(|f| f.median.len() == d && f.spread.len() == d)
             && m.prep.width() == d
             && m.prep.scaler().center().len() == d
             && m.prep.scaler().scale().len() == d;
@@ -244,6 +281,16 @@ impl Model {
     /// # Errors
     /// As [`Model::align`]; [`Error::Domain`] for a value outside a `log1p` column's domain.
     pub fn score(&self, table: &Table) -> Result<Vec<Scored>> {
+        let (original, z) = self.prepare(table)?;
+        Ok(self.score_prepared(&original, &z))
+    }
+
+    /// `table`'s features in the model's order (matched by name), in original units and
+    /// prepared as at fit time.
+    ///
+    /// # Errors
+    /// As [`Model::score`].
+    pub fn prepare(&self, table: &Table) -> Result<(Matrix, Matrix)> {
         let cols = self.align(table)?;
         let x = table.x();
         let rows: Vec<Vec<f64>> = (0..x.n_rows())
@@ -251,12 +298,26 @@ impl Model {
             .collect();
         let original = Matrix::from_rows(&rows).unwrap_or_else(|_| Matrix::zeros(0, cols.len()));
         let z = self.prep.transform(&original).map_err(|e| table.locate(e))?;
+        Ok((original, z))
+    }
+
+    /// Scores rows given in the model's feature order, in original units and prepared (as
+    /// [`Model::prepare`] returns them).
+    pub fn score_prepared(&self, original: &Matrix, z: &Matrix) -> Vec<Scored> {
         let names: Vec<String> = self.features.iter().map(|f| f.name.clone()).collect();
+        // The fleet's medians in original units, for the deviation's words.
+        let fleet_median: Vec<f64> = self
+            .fleet
+            .as_ref()
+            .and_then(|f| Matrix::from_rows(std::slice::from_ref(&f.median)).ok())
+            .and_then(|m| self.prep.inverse_transform(&m).ok())
+            .map(|m| m.row(0).to_vec())
+            .unwrap_or_default();
         let scorer = match &self.method {
             Method::Kmeans(k) => Scorer::Kmeans(k),
             Method::Dbscan(d) => Scorer::Dbscan(d.index()),
         };
-        Ok((0..z.n_rows())
+        (0..z.n_rows())
             .into_par_iter()
             .map(|i| {
                 let (cluster, reference, score, anomalous) = match &scorer {
@@ -270,14 +331,30 @@ impl Model {
                     (true, Some(c)) => reasons(original.row(i), &c.median, &c.mad, &names),
                     _ => Vec::new(),
                 };
+                let looks = Looks {
+                    no_group: Some(anomalous),
+                    score: self.score_fence.map(|f| (score, score > f)),
+                    z: self.fleet.as_ref().and_then(|f| f.strongest(z.row(i))),
+                    tree: None,
+                };
+                let views = looks.flags();
                 Scored {
                     cluster,
                     score,
                     anomalous,
                     reasons,
+                    confidence: views.len(),
+                    of: looks.looked(),
+                    deviation: looks.z.map(|(f, zz)| FleetDeviation {
+                        feature: names[f].clone(),
+                        value: original.get(i, f),
+                        fleet_median: fleet_median.get(f).copied().unwrap_or(f64::NAN),
+                        z: zz,
+                    }),
+                    views,
                 }
             })
-            .collect())
+            .collect()
     }
 }
 

@@ -79,11 +79,47 @@ fn summary(o: &mut String, a: &Analysis) {
         names.join(", "),
         db.n_noise
     );
+    consensus(o, a);
     let medians = |p: &Profile| p.traits.iter().map(|t| t.median).collect();
     group_table(o, "groups", "median", &a.header.features, &km.profiles, medians, true);
     let _ = writeln!(o, "<h3>Anomalies, highest score first</h3>");
     anomalies(o, a);
     let _ = writeln!(o, "</section>");
+}
+
+/// The rows several views agree on, first: the strongest alert candidates.
+fn consensus(o: &mut String, a: &Analysis) {
+    let c = &a.consensus;
+    let _ = writeln!(
+        o,
+        "<h3>Flagged by several views</h3><p>Each row is looked at four ways: in no DBSCAN group, an outlier score beyond the fence of all scores ({}), a feature beyond {} robust z of the fleet, a late singleton in the Ward tree. Confidence is how many agree.</p>",
+        human(c.score_fence),
+        crate::explain::consensus::Z_FLAG
+    );
+    if c.anomalies.is_empty() {
+        let _ = writeln!(o, "<p>No row is flagged by two views or more.</p>");
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "<table class=\"consensus\"><thead><tr><th>#</th><th>id</th><th>confidence</th><th>why</th></tr></thead><tbody>"
+    );
+    for (i, an) in c.anomalies.iter().take(MAX_LISTED).enumerate() {
+        let _ = writeln!(
+            o,
+            "<tr class=\"consensus-anomaly\"><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{} of {}</td><td>{}</td></tr>",
+            i + 1,
+            escape(&an.id),
+            an.confidence,
+            an.of,
+            escape(&an.to_string())
+        );
+    }
+    let _ = writeln!(o, "</tbody></table>");
+    let more = c.anomalies.len().saturating_sub(MAX_LISTED);
+    if more > 0 {
+        let _ = writeln!(o, "<p>... and {more} more in the JSON of the analysis.</p>");
+    }
 }
 
 /// One row per group: number, name, size, a value per feature and, with `notes`, what stands
@@ -315,4 +351,67 @@ fn parameters(o: &mut String, a: &Analysis) {
         let _ = writeln!(o, "<tr><th>{}</th><td>{}</td></tr>", escape(k), escape(&v));
     }
     let _ = writeln!(o, "</tbody></table></section>");
+}
+
+/// The page of `telecluster diff`: what changed, the before/after picture, the changes table.
+/// `after` holds the after window's rows in `features`' order, original units.
+pub fn diff_html(
+    d: &crate::diff::Diff,
+    before: &str,
+    after_name: &str,
+    after: &crate::Matrix,
+    features: &[String],
+) -> String {
+    let mut o = String::new();
+    let (b, a) = (escape(before), escape(after_name));
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>telecluster diff: {b} → {a}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+         <header><h1>What changed</h1><p class=\"src\">{b} → {a}</p></header>\n"
+    );
+    let _ = writeln!(
+        o,
+        "<section id=\"summary\"><h2>Summary</h2><p>{} entities before, {} after, {} in both: <b class=\"flag\">{} changed</b>, {} unchanged. Changes are ranked by how far the entity moved (prepared units); entities that appeared or disappeared follow.</p></section>",
+        d.before_rows,
+        d.after_rows,
+        d.matched,
+        d.changes.len(),
+        d.unchanged
+    );
+    let svg = crate::report::plot::moves::moves_svg(d, after, features);
+    figure(
+        &mut o,
+        "moves",
+        "Before and after",
+        &svg,
+        "Grey: every entity after. Arrows: changed entities, from before (hollow) to after (filled); red when anomalous after.",
+    );
+    let _ = writeln!(o, "<section id=\"changes\"><h2>Changes, most significant first</h2>");
+    if d.changes.is_empty() {
+        let _ = writeln!(o, "<p>Nothing changed: every entity is where it was.</p>");
+    } else {
+        let _ = writeln!(
+            o,
+            "<table class=\"changes\"><thead><tr><th>#</th><th>id</th><th>moved</th><th>what changed</th></tr></thead><tbody>"
+        );
+        for (i, c) in d.changes.iter().take(MAX_LISTED).enumerate() {
+            let _ = writeln!(
+                o,
+                "<tr class=\"change\"><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                i + 1,
+                escape(&c.id),
+                human(c.significance),
+                escape(&c.summary())
+            );
+        }
+        let _ = writeln!(o, "</tbody></table>");
+        let more = d.changes.len().saturating_sub(MAX_LISTED);
+        if more > 0 {
+            let _ = writeln!(o, "<p>... and {more} more in the JSON (--json).</p>");
+        }
+    }
+    o.push_str("</section>\n</body>\n</html>\n");
+    o
 }

@@ -3,4 +3,5 @@
 pub mod curve;
 pub mod dendrogram;
 pub mod frame;
+pub mod moves;
 pub mod scatter;
