@@ -1,23 +1,44 @@
 //! Writing output files so that a failure never leaves half a file behind.
 
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// Writes `path` through `write`: the bytes go to a temporary file in the same directory, which
-/// replaces `path` only once everything was written and flushed. On any error `path` is left as
-/// it was (absent or with its old content).
+/// Writes `path` through `write` without ever leaving half a file, or replacing what is not a
+/// file:
+///
+/// - a regular file (or a new one) is written to a temporary file in the same directory, which
+///   replaces it only once everything was written and flushed; on any error it is left as it
+///   was (absent or with its old content), and its permissions are kept;
+/// - a symbolic link is followed: its target is written (atomically, as above), the link stays;
+/// - anything else that exists (`/dev/stdout`, `/dev/null`, a FIFO, a terminal) is opened and
+///   streamed to, never replaced;
+/// - a directory is an error.
 ///
 /// # Errors
 /// [`Error::Io`] naming `path`, for the temporary file, for `write`'s error, or for the rename.
 pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
     let name = path.display().to_string();
-    let dir = match path.parent() {
+    let err = |e| Error::io(name.clone(), e);
+    let target = resolve_links(path).map_err(err)?;
+    let existing = std::fs::metadata(&target).ok();
+    if let Some(m) = &existing {
+        if m.is_dir() {
+            return Err(err(io::Error::new(io::ErrorKind::IsADirectory, "is a directory")));
+        }
+        if !m.is_file() {
+            // A device, FIFO or socket: stream to it.
+            let file = std::fs::OpenOptions::new().write(true).open(&target).map_err(err)?;
+            let mut w = BufWriter::new(file);
+            write(&mut w).map_err(err)?;
+            return w.flush().map_err(err);
+        }
+    }
+    let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let err = |e| Error::io(name.clone(), e);
     let mut tmp = tempfile::Builder::new()
         .prefix(".telecluster-")
         .suffix(".part")
@@ -28,14 +49,43 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Resul
         write(&mut w).map_err(err)?;
         w.flush().map_err(err)?;
     }
-    #[cfg(unix)]
-    {
-        // The temporary file is private (0600); an output file is an ordinary one.
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).map_err(err)?;
+    // The temporary file is private (0600); the output keeps the old file's permissions, or
+    // is an ordinary file.
+    if let Some(permissions) = existing.map(|m| m.permissions()).or_else(default_permissions) {
+        std::fs::set_permissions(tmp.path(), permissions).map_err(err)?;
     }
-    tmp.persist(path).map_err(|e| err(e.error))?;
+    tmp.persist(&target).map_err(|e| err(e.error))?;
     Ok(())
+}
+
+#[cfg(unix)]
+fn default_permissions() -> Option<std::fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn default_permissions() -> Option<std::fs::Permissions> {
+    None
+}
+
+/// `path` with symbolic links followed to what they finally name (which need not exist yet).
+fn resolve_links(path: &Path) -> io::Result<PathBuf> {
+    let mut p = path.to_path_buf();
+    // As the kernel does: a bounded number of hops, so a loop of links is an error.
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let next = std::fs::read_link(&p)?;
+                p = match p.parent() {
+                    Some(dir) if next.is_relative() => dir.join(next),
+                    _ => next,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
 }
 
 #[cfg(test)]
@@ -66,6 +116,36 @@ mod tests {
         std::fs::write(&target, "old").unwrap();
         write_atomic(&target, |w| w.write_all(b"new")).unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_written_through_and_devices_streamed() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real.csv");
+        std::fs::write(&target, "old").unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let link = dir.path().join("link.csv");
+        std::os::unix::fs::symlink("real.csv", &link).unwrap();
+        write_atomic(&link, |w| w.write_all(b"new")).unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+        assert_eq!(std::fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o600);
+        // A dangling link: its target is created.
+        let dangling = dir.path().join("dangling.csv");
+        std::os::unix::fs::symlink(dir.path().join("made.csv"), &dangling).unwrap();
+        write_atomic(&dangling, |w| w.write_all(b"x")).unwrap();
+        assert_eq!(std::fs::read_to_string(dir.path().join("made.csv")).unwrap(), "x");
+        // A device is streamed to, never replaced.
+        write_atomic(Path::new("/dev/null"), |w| w.write_all(b"gone")).unwrap();
+        assert!(!std::fs::metadata("/dev/null").unwrap().is_file());
+        // A loop of links and a directory are errors.
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::os::unix::fs::symlink(&b, &a).unwrap();
+        std::os::unix::fs::symlink(&a, &b).unwrap();
+        assert!(write_atomic(&a, |w| w.write_all(b"x")).is_err());
+        assert!(write_atomic(dir.path(), |w| w.write_all(b"x")).is_err());
     }
 
     #[test]
