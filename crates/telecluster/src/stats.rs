@@ -20,9 +20,44 @@ pub fn sum(values: impl IntoIterator<Item = f64>) -> f64 {
     s + c
 }
 
-/// Arithmetic mean; NaN for no values.
+/// Arithmetic mean; NaN for no values. Finite for any finite values: when the sum overflows
+/// (values near 1e308), the values are averaged scaled down by the largest magnitude.
 pub fn mean(values: &[f64]) -> f64 {
-    sum(values.iter().copied()) / values.len() as f64
+    let m = sum(values.iter().copied()) / values.len() as f64;
+    if m.is_finite() || values.iter().any(|v| !v.is_finite()) {
+        return m;
+    }
+    let s = max_abs(values.iter().copied());
+    s * (sum(values.iter().map(|v| v / s)) / values.len() as f64)
+}
+
+fn max_abs(values: impl Iterator<Item = f64>) -> f64 {
+    values.fold(0.0, |m: f64, v| m.max(v.abs()))
+}
+
+/// Population standard deviation (ddof = 0) around `mean`: the square root of [`variance`],
+/// and where squaring would overflow (deviations above about 1e154) or underflow (below about
+/// 1e-154), the same computed on deviations scaled by the largest one, so it is right from
+/// 1e-300 to 1e300.
+///
+/// ```
+/// use telecluster::stats::{mean, std};
+/// let v = [1e300, 3e300];
+/// assert!((std(&v, mean(&v)) / 1e300 - 1.0).abs() < 1e-12);
+/// let w = [1e-300, 3e-300];
+/// assert!((std(&w, mean(&w)) / 1e-300 - 1.0).abs() < 1e-12);
+/// ```
+pub fn std(values: &[f64], mean: f64) -> f64 {
+    let var = variance(values, mean);
+    if var.is_finite() && (var >= f64::MIN_POSITIVE || values.iter().all(|&v| v == mean)) {
+        return var.sqrt();
+    }
+    let s = max_abs(values.iter().map(|v| v - mean));
+    if !(s > 0.0 && s.is_finite()) {
+        return if s == 0.0 { 0.0 } else { var.sqrt() };
+    }
+    let scaled: Vec<f64> = values.iter().map(|v| (v - mean) / s).collect();
+    s * variance(&scaled, 0.0).sqrt()
 }
 
 /// Population variance (ddof = 0) around `mean`, with the two-pass correction term that removes
@@ -88,6 +123,30 @@ pub fn median_and_mad(v: &mut [f64]) -> (f64, f64) {
     let med = median(v);
     let mut dev: Vec<f64> = v.iter().map(|x| (x - med).abs()).collect();
     (med, median(&mut dev))
+}
+
+/// A typical (median) distance to divide by: the median of `v`, or where that is 0 (more than
+/// half the rows sit on exact duplicates, as long runs of repeated values do) the median of the
+/// positive values; 0 only when no value is positive. Non-finite values are ignored.
+///
+/// ```
+/// use telecluster::stats::typical;
+/// assert_eq!(typical(&[0.0, 0.0, 0.0, 2.0, 4.0]), 3.0);
+/// assert_eq!(typical(&[1.0, 2.0, 3.0]), 2.0);
+/// assert_eq!(typical(&[0.0, 0.0]), 0.0);
+/// ```
+pub fn typical(v: &[f64]) -> f64 {
+    let mut finite: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    let m = median(&mut finite);
+    if m > 0.0 {
+        return m;
+    }
+    let mut positive: Vec<f64> = finite.into_iter().filter(|&x| x > 0.0).collect();
+    if positive.is_empty() {
+        0.0
+    } else {
+        median(&mut positive)
+    }
 }
 
 /// Sorts a copy of `values` (total order; callers pass finite values).

@@ -33,7 +33,7 @@ impl FeatureStats {
         FeatureStats {
             n: s.len(),
             mean,
-            std: stats::variance(&s, mean).sqrt(),
+            std: stats::std(&s, mean),
             min: s.first().copied().unwrap_or(f64::NAN),
             median: stats::quantile_sorted(&s, 0.5),
             p95: stats::quantile_sorted(&s, 0.95),

@@ -106,12 +106,14 @@ impl Scaler {
                 Scaling::None => (0.0, 1.0),
                 Scaling::Standard => {
                     let mean = stats::mean(&column);
-                    let var = stats::variance(&column, mean);
-                    // scikit-learn's `_is_constant_feature`: var within the two-pass error bound.
+                    let std = stats::std(&column, mean);
+                    // scikit-learn's `_is_constant_feature`: var within the two-pass error
+                    // bound n·ε·var + (n·mean·ε)², written on the standard deviation so that
+                    // it holds where the variance would overflow or underflow.
                     let eps = f64::EPSILON;
                     let nf = n as f64;
-                    let bound = nf * eps * var + (nf * mean * eps).powi(2);
-                    (mean, if var <= bound { 1.0 } else { var.sqrt() })
+                    let constant = std * (1.0 - nf * eps).max(0.0).sqrt() <= nf * mean.abs() * eps;
+                    (mean, if constant { 1.0 } else { std })
                 }
                 Scaling::Robust => {
                     column.sort_unstable_by(f64::total_cmp);
