@@ -21,7 +21,7 @@ use crate::cluster::dbscan::{Dbscan, Label};
 use crate::index::kdtree::KdTree;
 use crate::matrix::Matrix;
 use crate::select::kdist::k_distances;
-use crate::stats::{median, median_and_mad};
+use crate::stats::{median_and_mad, typical};
 
 /// Robust z-score from which a feature counts as a reason.
 pub const REASON_Z: f64 = 3.0;
@@ -116,12 +116,16 @@ pub fn explain(model: &Dbscan, z: &Matrix, original: &Matrix, features: &[String
             per_cluster[c as usize].push(kd[i]);
         }
     }
-    let typical_of = |v: &mut Vec<f64>| median(&mut v.iter().copied().filter(|d| d.is_finite()).collect::<Vec<_>>());
-    let typical: Vec<f64> = per_cluster.iter_mut().map(typical_of).collect();
-    let overall = typical_of(&mut kd.clone());
+    // A cluster whose core rows mostly sit on duplicates has a typical k-distance of 0: the
+    // positive ones stand in, then the whole input's, so that no score is infinite.
+    let overall = typical(&kd);
+    let typical_kd: Vec<f64> = per_cluster
+        .iter()
+        .map(|v| Some(typical(v)).filter(|&t| t > 0.0).unwrap_or(overall))
+        .collect();
     let scores: Vec<f64> = (0..n)
         .map(|i| {
-            let t = reference[i].map_or(overall, |c| typical[c as usize]);
+            let t = reference[i].map_or(overall, |c| typical_kd[c as usize]);
             ratio(kd[i], t)
         })
         .collect();
@@ -172,15 +176,16 @@ pub fn explain(model: &Dbscan, z: &Matrix, original: &Matrix, features: &[String
     }
 }
 
-/// `a / b`, with the degenerate cases made explicit: 0/0 is 1 (as dense as typical), x/0 is
-/// infinite.
+/// `a / b`, with the degenerate cases made explicit: 0/0 is 1 (as dense as typical), and x/0
+/// is x (the distance in prepared units: only when every reference distance is 0, that is
+/// every reference row is a duplicate), so that a score is always finite.
 pub(crate) fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 {
         a / b
     } else if a == 0.0 {
         1.0
     } else {
-        f64::INFINITY
+        a
     }
 }
 
@@ -271,6 +276,29 @@ mod tests {
         let one = Matrix::from_rows(&[[3.0]]).unwrap();
         let model = DbscanParams::new(1.0, 5).check().unwrap().fit(&one).unwrap();
         assert_eq!(explain(&model, &one, &one, &["v".to_string()]).scores, [1.0]);
+    }
+
+    #[test]
+    fn runs_of_repeated_values_give_finite_scores() {
+        // A series stuck on two levels with a few excursions: every core row's k-distance is 0.
+        let mut v: Vec<[f64; 1]> = Vec::new();
+        v.extend(std::iter::repeat_n([1.0], 30));
+        v.extend(std::iter::repeat_n([5.0], 30));
+        v.extend([[1.2], [9.0], [5.5], [40.0]]);
+        let x = Matrix::from_rows(&v).unwrap();
+        let model = DbscanParams::new(0.5, 4).check().unwrap().fit(&x).unwrap();
+        let e = explain(&model, &x, &x, &["v".to_string()]);
+        assert!(e.scores.iter().all(|s| s.is_finite()), "{:?}", e.scores);
+        // The far excursion scores highest, and members score 0 (on their duplicates).
+        let top = e.anomalies[0].row;
+        assert_eq!(top, 63, "{:?}", e.anomalies);
+        assert_eq!(e.scores[0], 0.0);
+        let all_same = Matrix::from_rows(&[[2.0], [2.0], [2.0]]).unwrap();
+        let model = DbscanParams::new(0.5, 2).check().unwrap().fit(&all_same).unwrap();
+        assert_eq!(
+            explain(&model, &all_same, &all_same, &["v".to_string()]).scores,
+            [1.0; 3]
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::analysis::Prepared;
 use crate::error::{Error, Result};
 use crate::explain::anomaly::ratio;
 use crate::index::kdtree::KdTree;
-use crate::stats::median;
+use crate::stats::typical;
 
 /// The core points in prepared units with their clusters, and the density reference.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -67,8 +67,13 @@ impl DbscanModel {
         for (&c, &d) in model.core_clusters.iter().zip(&kd) {
             per[c as usize].push(d);
         }
-        let typical = per.iter().map(|v| median(&mut v.clone())).collect();
-        let overall = if kd.is_empty() { 0.0 } else { median(&mut kd.clone()) };
+        // Core points mostly on duplicates give a typical k-distance of 0: the positive ones
+        // stand in, then every core point's (see `stats::typical`).
+        let overall = typical(&kd);
+        let typical = per
+            .iter()
+            .map(|v| Some(typical(v)).filter(|&t| t > 0.0).unwrap_or(overall))
+            .collect();
         model.typical_kdist = typical;
         model.overall_kdist = overall;
         Ok(model)

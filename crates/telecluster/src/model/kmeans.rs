@@ -6,7 +6,7 @@ use crate::analysis::KMeansPart;
 use crate::analysis::Prepared;
 use crate::error::{Error, Result};
 use crate::explain::anomaly::ratio;
-use crate::stats::median;
+use crate::stats::typical;
 
 /// Centroids in prepared units and each cluster's spread at fit time.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -38,7 +38,12 @@ impl KMeansModel {
         for (i, &l) in part.labels.iter().enumerate() {
             dist[l as usize].push(distance(z.row(i), c.row(l as usize)));
         }
-        let typical: Vec<f64> = dist.iter().map(|d| median(&mut d.clone())).collect();
+        // Members all on their centroid give a typical distance of 0: the fleet's stands in.
+        let overall = typical(&dist.concat());
+        let typical: Vec<f64> = dist
+            .iter()
+            .map(|d| Some(typical(d)).filter(|&t| t > 0.0).unwrap_or(overall))
+            .collect();
         let max_score = dist
             .iter()
             .zip(&typical)
