@@ -132,7 +132,19 @@ pub struct DbscanPart {
 /// k-distance is 0 (rows with `min_samples − 1` exact duplicates or more).
 pub fn dbscan_part(data: &Prepared<'_>, p: &DbscanPartParams, progress: &mut dyn FnMut(Step)) -> Result<DbscanPart> {
     let (z, table) = (data.z(), data.table());
-    let min_samples = p.min_samples.unwrap_or(2 * z.n_cols());
+    // The default, 2 × features, can exceed short wide inputs: then the largest that still
+    // leaves a k-distance (rows − 1, at least 2) is used, and said.
+    let default = 2 * z.n_cols();
+    let lowered =
+        (p.min_samples.is_none() && default > z.n_rows().saturating_sub(1)).then(|| RedFlag::MinSamplesLowered {
+            default,
+            used: z.n_rows().saturating_sub(1).max(2),
+            rows: z.n_rows(),
+        });
+    let min_samples = match &lowered {
+        Some(RedFlag::MinSamplesLowered { used, .. }) => *used,
+        _ => p.min_samples.unwrap_or(default),
+    };
     let mut kdist = if p.eps == EpsChoice::Auto {
         progress(Step::KDistance);
         Some(curve(z, min_samples, MAX_CURVE_ROWS, p.seed)?)
@@ -201,7 +213,7 @@ pub fn dbscan_part(data: &Prepared<'_>, p: &DbscanPartParams, progress: &mut dyn
         clusters,
         profiles: profiles(x, &groups, model.n_clusters(), features),
         anomalies,
-        red_flags: model.red_flags(),
+        red_flags: lowered.into_iter().chain(model.red_flags()).collect(),
     })
 }
 

@@ -23,6 +23,16 @@ pub enum RedFlag {
         /// Share of noise rows.
         fraction: f64,
     },
+    /// The default min_samples (2 × features) needs more rows than the input has: a smaller
+    /// one was used.
+    MinSamplesLowered {
+        /// The default.
+        default: usize,
+        /// The value used.
+        used: usize,
+        /// Rows in the input.
+        rows: usize,
+    },
 }
 
 impl RedFlag {
@@ -47,6 +57,10 @@ impl RedFlag {
                 "{:.0}% of the rows are noise: eps is small for this density; raise {eps} or \
                  lower {min_samples}",
                 fraction * 100.0
+            ),
+            RedFlag::MinSamplesLowered { default, used, rows } => format!(
+                "{min_samples} {used} used: the default (2 × features = {default}) needs more than \
+                 {rows} rows; give {min_samples} to choose it"
             ),
         }
     }
