@@ -5,21 +5,43 @@ mod cli;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> ExitCode {
     // Usage errors exit 2 inside `parse` (clap's convention); --help and --version exit 0.
-    let args = cli::Cli::parse();
+    let matches = negative_values(cli::Cli::command()).get_matches();
+    let args = cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match cli::run(args) {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             // The chain as anyhow's `{:#}` prints it, each library error worded with flags.
-            let text: Vec<String> = err.chain().map(cli::flags::word).collect();
+            let mut text: Vec<String> = Vec::new();
+            for cause in err.chain().map(cli::flags::word) {
+                // An error that already quotes its source (`file: Is a directory`) is not
+                // followed by that source again.
+                if !text.last().is_some_and(|t| t.ends_with(&cause)) {
+                    text.push(cause);
+                }
+            }
             let _ = writeln!(std::io::stderr(), "telecluster: error: {}", text.join(": "));
             ExitCode::from(if cli::flags::is_usage(&err) { 2 } else { 1 })
         }
     }
+}
+
+/// Every flag that takes a value takes `-1` as that value, so `--k -1` is refused as out of
+/// range; without this clap reads `-1` as an unknown flag and advises `-- -1`, which would
+/// make it a file name.
+fn negative_values(cmd: clap::Command) -> clap::Command {
+    cmd.mut_args(|a| {
+        if a.get_action().takes_values() && !a.is_positional() {
+            a.allow_negative_numbers(true)
+        } else {
+            a
+        }
+    })
+    .mut_subcommands(negative_values)
 }
 
 /// A reader that closes our stdout early (`| head`) is not an error.

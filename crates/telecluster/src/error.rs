@@ -74,6 +74,22 @@ impl fmt::Display for Place {
     }
 }
 
+/// What is wrong with a header line (see [`Error::BadHeader`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HeaderProblem {
+    /// Every field is a number.
+    AllNumbers {
+        /// The first field.
+        first: String,
+    },
+    /// A single field holding this delimiter.
+    OtherDelimiter {
+        /// The delimiter found.
+        found: char,
+    },
+}
+
 /// Everything that can go wrong in telecluster's library.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -111,6 +127,16 @@ pub enum Error {
         path: String,
         /// How many rows were dropped for missing values.
         dropped: usize,
+    },
+
+    /// The header line does not look like one: all numbers (a file without a header), or one
+    /// column holding another delimiter (a TSV or `;`-separated file read as CSV).
+    #[error("{}", self.worded(&Param::name))]
+    BadHeader {
+        /// The header line.
+        at: Location,
+        /// What is wrong with it.
+        problem: HeaderProblem,
     },
 
     /// An entity's id appears twice in one window (`telecluster diff` matches rows by id).
@@ -412,6 +438,8 @@ pub enum Param {
     Step,
     /// The time allowed for a request.
     Timeout,
+    /// The field delimiter of a CSV input.
+    Delimiter,
 }
 
 impl Param {
@@ -435,6 +463,7 @@ impl Param {
             Param::Scaling => "scaling",
             Param::Log1p => "log1p",
             Param::Features => "features",
+            Param::Delimiter => "delimiter",
             Param::DropMissing => "drop_missing",
             Param::Size => "size",
             Param::LogFormat => "log_format",
@@ -477,6 +506,31 @@ impl Error {
                 },
                 name(Param::DropMissing)
             ),
+            Error::BadHeader { at, problem } => match problem {
+                HeaderProblem::AllNumbers { first } => format!(
+                    "{at}: the first line is all numbers (\"{first}\", ...): it looks like data, not a header; \
+                     add a first line naming the columns"
+                ),
+                HeaderProblem::OtherDelimiter { found } => format!(
+                    "{at}: the header is one column holding {}: the file looks {}-separated; set {} to {}",
+                    if *found == '\t' {
+                        "tabs".to_string()
+                    } else {
+                        format!("'{found}'")
+                    },
+                    if *found == '\t' {
+                        "tab".to_string()
+                    } else {
+                        format!("'{found}'")
+                    },
+                    name(Param::Delimiter),
+                    if *found == '\t' {
+                        "tab".to_string()
+                    } else {
+                        found.to_string()
+                    },
+                ),
+            },
             Error::NoFeatures { path, text_columns } => format!(
                 "{path}: no numeric feature columns{}; name the features with {}",
                 describe_text_columns(text_columns),

@@ -21,6 +21,7 @@ pub fn flag(p: Param) -> &'static str {
         Param::Scaling => "--scale",
         Param::Log1p => "--log1p",
         Param::Features => "--features",
+        Param::Delimiter => "--delimiter",
         Param::DropMissing => "--drop-missing",
         Param::Size => "--endpoints + --anomalies",
         Param::LogFormat => "--log-format",

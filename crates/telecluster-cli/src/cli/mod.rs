@@ -140,14 +140,20 @@ pub fn write_columns(rows: &[Vec<String>], left: usize, w: &mut dyn Write) -> io
                 .unwrap_or(0)
         })
         .collect();
+    // Padding by hand: format!'s width is limited to u16::MAX and panics past it, and a cell
+    // can be longer than that.
     for row in rows {
         let mut line = String::new();
         for (j, cell) in row.iter().enumerate() {
+            let pad = " ".repeat(widths[j] - cell.chars().count());
             if j < left || j + 1 == n_cols && cell.chars().any(char::is_alphabetic) {
-                line.push_str(&format!("{cell:<w$}  ", w = widths[j]));
+                line.push_str(cell);
+                line.push_str(&pad);
             } else {
-                line.push_str(&format!("{cell:>w$}  ", w = widths[j]));
+                line.push_str(&pad);
+                line.push_str(cell);
             }
+            line.push_str("  ");
         }
         writeln!(w, "{}", line.trim_end())?;
     }

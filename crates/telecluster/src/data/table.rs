@@ -208,8 +208,10 @@ impl Table {
     }
 
     fn check_names(&self) -> Result<()> {
+        // A set, not a scan of the names before each one: wide tables have thousands.
+        let mut seen = std::collections::HashSet::with_capacity(self.layout.len());
         for (i, (name, _)) in self.layout.iter().enumerate() {
-            if self.layout[..i].iter().any(|(n, _)| n == name) {
+            if !seen.insert(name.as_str()) {
                 return Err(Error::DuplicateColumn {
                     at: Location::line(self.source.clone(), 1).at_column(i + 1),
                     name: name.clone(),

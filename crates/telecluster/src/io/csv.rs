@@ -12,11 +12,18 @@ use std::path::Path;
 use super::{ReadOptions, ReadReport};
 use crate::data::schema::{is_missing, Sample, Schema};
 use crate::data::table::{Provenance, Role, Table, TextColumn};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, HeaderProblem, Location, Result};
 use crate::matrix::Matrix;
 
-/// The delimiter a file's extension implies: tab for `.tsv` and `.tab`, else comma.
+/// The delimiter a file's extension implies: tab for `.tsv` and `.tab` (also compressed:
+/// `.tsv.gz`, `.tsv.zst`), else comma.
 pub fn delimiter_for(path: &Path) -> u8 {
+    let compressed = matches!(path.extension().and_then(|e| e.to_str()), Some("gz" | "zst"));
+    let path = if compressed {
+        Path::new(path.file_stem().unwrap_or_default())
+    } else {
+        path
+    };
     match path
         .extension()
         .and_then(|e| e.to_str())
@@ -119,6 +126,7 @@ fn begin<R: Read>(
     }
     let header_line = line_of(&record);
     let names = header_names(&record);
+    check_header(&names, delimiter, source, header_line)?;
     let width = names.len();
     let (sample, held) = if opts.columns.needs_sample() {
         let (sample, held) = sample_rows(&mut rdr, width, source)?;
@@ -304,6 +312,32 @@ fn check_width(rec: &csv::StringRecord, width: usize, source: &str) -> Result<()
 }
 
 /// Header names, trimmed, without a byte-order mark; an empty name becomes `column_N`.
+/// Refuses a header line that is data (every field a number: the file has no header) or one
+/// field holding another common delimiter (a TSV or `;`-separated file read as CSV).
+fn check_header(names: &[String], delimiter: u8, source: &str, line: u64) -> Result<()> {
+    let at = || Location::line(source, line);
+    if names.iter().all(|n| n.parse::<f64>().is_ok()) {
+        return Err(Error::BadHeader {
+            at: at(),
+            problem: HeaderProblem::AllNumbers {
+                first: names.first().cloned().unwrap_or_default(),
+            },
+        });
+    }
+    if let [only] = names {
+        if let Some(found) = ['\t', ';', '|', ',']
+            .into_iter()
+            .find(|&c| c as u32 != u32::from(delimiter) && only.contains(c))
+        {
+            return Err(Error::BadHeader {
+                at: at(),
+                problem: HeaderProblem::OtherDelimiter { found },
+            });
+        }
+    }
+    Ok(())
+}
+
 fn header_names(rec: &csv::StringRecord) -> Vec<String> {
     rec.iter()
         .enumerate()

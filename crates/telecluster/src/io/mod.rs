@@ -13,7 +13,7 @@ pub mod prometheus;
 pub mod time;
 
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 pub use output::write_atomic;
@@ -122,6 +122,28 @@ pub fn read_path_batches(
     })
 }
 
+/// Opens `path` (`-`: standard input), decompressing gzip and zstd by their magic bytes, so a
+/// `.gz` export (or a compressed file under any name) reads as its text.
+///
+/// # Errors
+/// [`Error::Io`] naming the input when it cannot be opened or its first bytes read.
+pub fn open_decompressed(path: &Path, name: &str) -> Result<Box<dyn Read + Send>> {
+    let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+        Box::new(io::stdin())
+    } else {
+        Box::new(File::open(path).map_err(|e| Error::io(name, e))?)
+    };
+    let mut r = BufReader::with_capacity(1 << 16, raw);
+    let magic = r.fill_buf().map_err(|e| Error::io(name, e))?;
+    Ok(match magic {
+        [0x1f, 0x8b, ..] => Box::new(flate2::read::MultiGzDecoder::new(r)),
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => {
+            Box::new(zstd::stream::read::Decoder::with_buffer(r).map_err(|e| Error::io(name, e))?)
+        }
+        _ => Box::new(r),
+    })
+}
+
 /// Opens `path` (or standard input) and runs `read` on it with its name and delimiter.
 fn with_input<T>(
     path: &Path,
@@ -140,12 +162,8 @@ fn with_input<T>(
             let delimiter = opts
                 .delimiter
                 .unwrap_or_else(|| if stdin { b',' } else { csv::delimiter_for(path) });
-            if stdin {
-                read(&mut io::stdin().lock(), &name, delimiter)
-            } else {
-                let file = File::open(path).map_err(|e| Error::io(name.clone(), e))?;
-                read(&mut BufReader::with_capacity(1 << 16, file), &name, delimiter)
-            }
+            let mut input = open_decompressed(path, &name)?;
+            read(&mut input, &name, delimiter)
         }
     }
 }

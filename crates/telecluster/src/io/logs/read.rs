@@ -3,8 +3,7 @@
 //! end. Memory is a few blocks per thread plus the per-endpoint state, whatever the log's size.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
@@ -80,23 +79,6 @@ struct WorkerOut {
     lines: HashMap<(usize, u64), u64>,
     bad: u64,
     shown: Vec<(Pos, usize, String)>,
-}
-
-fn open(path: &PathBuf, name: &str) -> Result<Box<dyn Read + Send>> {
-    let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
-        Box::new(io::stdin())
-    } else {
-        Box::new(File::open(path).map_err(|e| Error::io(name, e))?)
-    };
-    let mut r = BufReader::with_capacity(1 << 16, raw);
-    let magic = r.fill_buf().map_err(|e| Error::io(name, e))?;
-    Ok(match magic {
-        [0x1f, 0x8b, ..] => Box::new(flate2::read::MultiGzDecoder::new(r)),
-        [0x28, 0xb5, 0x2f, 0xfd, ..] => {
-            Box::new(zstd::stream::read::Decoder::with_buffer(r).map_err(|e| Error::io(name, e))?)
-        }
-        _ => Box::new(r),
-    })
 }
 
 fn fill(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -198,7 +180,7 @@ fn send_file(
     tx: &std::sync::mpsc::SyncSender<Chunk>,
     stop: &AtomicBool,
 ) -> Result<String> {
-    let mut r = open(path, name)?;
+    let mut r = crate::io::open_decompressed(path, name)?;
     let mut pending: Vec<u8> = Vec::with_capacity(BLOCK + MAX_LINE);
     let (mut seq, mut skipping) = (0u64, false);
     let mut format: Option<(Arc<LogFormat>, String)> = match &opts.format {
