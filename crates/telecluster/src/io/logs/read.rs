@@ -173,7 +173,7 @@ fn worker(rx: &Mutex<Receiver<Chunk>>, opts: &LogOptions, stop: &AtomicBool) -> 
 
 /// Reads one input, sending its blocks; returns its format's name.
 fn send_file(
-    path: &PathBuf,
+    path: &std::path::Path,
     file: usize,
     name: &str,
     opts: &LogOptions,
