@@ -47,6 +47,17 @@ pub struct Prep {
     scaler: Scaler,
 }
 
+/// The largest magnitude of a prepared value. Distances square differences, and a difference
+/// beyond about 1e154 squares to infinity; a row that far out (unscaled data, or a robust scale
+/// far smaller than an outlier) is held at this bound: still the farthest of all, and every
+/// distance and score stays finite.
+pub const PREPARED_LIMIT: f64 = 1e150;
+
+fn clamp(mut z: Matrix) -> Result<Matrix> {
+    z.try_map_in_place(|_, v| v.clamp(-PREPARED_LIMIT, PREPARED_LIMIT))?;
+    Ok(z)
+}
+
 impl Prep {
     /// Fits on `x` (whose columns are called `names`) and returns the prepared matrix.
     ///
@@ -65,7 +76,7 @@ impl Prep {
         }
         let logged = apply_log1p(&log1p, x, names)?;
         let scaler = Scaler::fit(params.scaling, &logged);
-        let z = scaler.transform(&logged)?;
+        let z = clamp(scaler.transform(&logged)?)?;
         Ok((Prep { log1p, scaler }, z))
     }
 
@@ -82,7 +93,7 @@ impl Prep {
             });
         }
         let logged = apply_log1p(&self.log1p, x, &[])?;
-        self.scaler.transform(&logged)
+        clamp(self.scaler.transform(&logged)?)
     }
 
     /// Maps prepared values back to original units (undoing the scaling, then `log1p`).
