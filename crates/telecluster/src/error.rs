@@ -139,6 +139,19 @@ pub enum Error {
         problem: HeaderProblem,
     },
 
+    /// The input has too few rows for the method.
+    #[error("{path}: {rows} row(s): {what} needs at least {needed}")]
+    TooFewRows {
+        /// The input.
+        path: String,
+        /// Rows in it.
+        rows: usize,
+        /// Rows needed.
+        needed: usize,
+        /// What needs them.
+        what: &'static str,
+    },
+
     /// An entity's id appears twice in one window (`telecluster diff` matches rows by id).
     #[error("{at}: id \"{id}\" appears again (first at {first}): each entity must appear once per window")]
     DuplicateId {

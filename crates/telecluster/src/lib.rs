@@ -54,6 +54,8 @@ pub mod diff;
 pub mod error;
 pub mod explain;
 pub mod format;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod index;
 pub mod io;
 pub mod matrix;

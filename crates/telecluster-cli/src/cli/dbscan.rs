@@ -152,10 +152,18 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
 
 /// Notices on standard error: the automatic eps, and the red flags.
 pub fn tell(part: &DbscanPart, notices: Notices) {
-    if part.eps_chosen_by != EpsChosenBy::Given {
-        if let Some(c) = &part.kdist {
-            notices.say(describe_choice(c));
+    match (part.eps_chosen_by, &part.kdist) {
+        (EpsChosenBy::DuplicatesOnly, _) if part.n_clusters == 1 && part.n_noise == 0 => {
+            notices.say("eps auto: every row is the same point: one cluster, nothing to rank")
         }
+        (EpsChosenBy::DuplicatesOnly, _) => notices.say(format_args!(
+            "eps auto: every row has {} exact duplicate(s) or more, so every k-distance is 0; using {}, \
+             half the smallest gap between distinct rows: each set of duplicates is a cluster",
+            part.min_samples.saturating_sub(1),
+            human(part.eps)
+        )),
+        (EpsChosenBy::Given, _) | (_, None) => {}
+        (_, Some(c)) => notices.say(describe_choice(c)),
     }
     for f in &part.red_flags {
         notices.say(format_args!("warning: {}", f.worded(&super::flags::flag)));

@@ -63,7 +63,25 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
     let table = args.input.load(notices)?;
     let data = args.scale.prepare(&table, Scaling::Standard)?;
     let z = data.z();
-    let min_samples = args.min_samples.unwrap_or(2 * z.n_cols());
+    if z.n_rows() < 2 {
+        return Err(telecluster::Error::TooFewRows {
+            path: table.source().to_string(),
+            rows: z.n_rows(),
+            needed: 2,
+            what: "a k-distance curve",
+        }
+        .into());
+    }
+    let min_samples = match args.min_samples {
+        Some(m) => m,
+        None => {
+            let (m, lowered) = telecluster::analysis::default_min_samples(z.n_rows(), z.n_cols());
+            if let Some(flag) = lowered {
+                notices.say(format!("warning: {}", flag.worded(&super::flags::flag)));
+            }
+            m
+        }
+    };
     let c = curve(z, min_samples, args.max_rows, args.seed)?;
     if let Some(path) = &args.plot {
         let svg =
@@ -105,11 +123,20 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
             }
             super::write_columns(&rows, 0, w)?;
             writeln!(w)?;
-            writeln!(
-                w,
-                "suggested: telecluster dbscan FILE --eps {} --min-samples {min_samples}",
-                human(c.eps)
-            )
+            if c.eps > 0.0 {
+                writeln!(
+                    w,
+                    "suggested: telecluster dbscan FILE --eps {} --min-samples {min_samples}",
+                    human(c.eps)
+                )
+            } else {
+                writeln!(
+                    w,
+                    "no eps to suggest: every k-distance is 0 (each row has {} exact duplicate(s) or more); \
+                     dbscan --eps auto then uses half the smallest gap between distinct rows",
+                    min_samples - 1
+                )
+            }
         }
     })
 }

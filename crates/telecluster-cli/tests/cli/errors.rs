@@ -70,7 +70,7 @@ fn header_only() {
         &["--features", "lat"],
         "bad.csv: no data rows below the header",
     );
-    rejects("id,lat\n", &[], "bad.csv: no numeric feature columns");
+    rejects("id,lat\n", &[], "bad.csv: no data rows below the header");
 }
 
 #[test]

@@ -141,7 +141,9 @@ fn bad_parameters() {
         .args(["--k", "500"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--k=500 must be <= n_samples=320"));
+        .stderr(predicate::str::contains(
+            "--k=500 must be at most the number of rows (320)",
+        ));
     wd.cmd()
         .arg("kmeans")
         .arg(&f)

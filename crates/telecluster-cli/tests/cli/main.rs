@@ -51,6 +51,7 @@ fn stdout_of(cmd: &mut Command) -> String {
 
 mod generate;
 
+mod bad_inputs;
 mod describe;
 mod diff;
 

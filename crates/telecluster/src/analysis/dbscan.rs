@@ -6,10 +6,11 @@ use serde::Serialize;
 use super::{Named, Prepared, Step};
 use crate::cluster::dbscan::{estimate_work, Index, Label, RedFlag};
 use crate::cluster::DbscanParams;
-use crate::error::{Error, Param, Result};
+use crate::error::{Error, Result};
 use crate::explain::anomaly::{explain, Reason};
 use crate::explain::profile::{profiles, Profile};
-use crate::select::kdist::{curve, curve_from_k_distances, KDistance, MAX_CURVE_ROWS};
+use crate::matrix::Matrix;
+use crate::select::kdist::{curve, curve_from_k_distances, k_distances, KDistance, MAX_CURVE_ROWS};
 
 /// Rows from which the part estimates DBSCAN's work before fitting (see [`Step::Dbscan`]).
 const ESTIMATE_FROM_ROWS: usize = 100_000;
@@ -60,6 +61,9 @@ pub enum EpsChosenBy {
     KDistanceKnee,
     /// The curve has no knee (every row about equally dense): its median.
     KDistanceMedian,
+    /// Every k-distance is 0 (every row has min_samples − 1 exact duplicates): half the
+    /// smallest distance between distinct rows, so each set of duplicates is a cluster.
+    DuplicatesOnly,
 }
 
 /// One DBSCAN group.
@@ -132,26 +136,25 @@ pub struct DbscanPart {
 /// k-distance is 0 (rows with `min_samples − 1` exact duplicates or more).
 pub fn dbscan_part(data: &Prepared<'_>, p: &DbscanPartParams, progress: &mut dyn FnMut(Step)) -> Result<DbscanPart> {
     let (z, table) = (data.z(), data.table());
-    // The default, 2 × features, can exceed short wide inputs: then the largest that still
-    // leaves a k-distance (rows − 1, at least 2) is used, and said.
-    let default = 2 * z.n_cols();
-    let lowered =
-        (p.min_samples.is_none() && default > z.n_rows().saturating_sub(1)).then(|| RedFlag::MinSamplesLowered {
-            default,
-            used: z.n_rows().saturating_sub(1).max(2),
-            rows: z.n_rows(),
-        });
-    let min_samples = match &lowered {
-        Some(RedFlag::MinSamplesLowered { used, .. }) => *used,
-        _ => p.min_samples.unwrap_or(default),
+    let (min_samples, lowered) = match p.min_samples {
+        Some(m) => (m, None),
+        None => default_min_samples(z.n_rows(), z.n_cols()),
     };
+    if z.n_rows() < 2 {
+        return Err(Error::TooFewRows {
+            path: table.source().to_string(),
+            rows: z.n_rows(),
+            needed: 2,
+            what: "DBSCAN",
+        });
+    }
     let mut kdist = if p.eps == EpsChoice::Auto {
         progress(Step::KDistance);
         Some(curve(z, min_samples, MAX_CURVE_ROWS, p.seed)?)
     } else {
         None
     };
-    let (eps, eps_chosen_by) = choose_eps(p.eps, kdist.as_ref(), min_samples)?;
+    let (eps, eps_chosen_by) = choose_eps(p.eps, kdist.as_ref(), z)?;
     let params = DbscanParams::new(eps, min_samples).index(p.index).check()?;
     let estimate =
         (z.n_rows() >= ESTIMATE_FROM_ROWS).then(|| estimate_work(z, eps, min_samples, ESTIMATE_SAMPLE, p.seed));
@@ -213,12 +216,20 @@ pub fn dbscan_part(data: &Prepared<'_>, p: &DbscanPartParams, progress: &mut dyn
         clusters,
         profiles: profiles(x, &groups, model.n_clusters(), features),
         anomalies,
-        red_flags: lowered.into_iter().chain(model.red_flags()).collect(),
+        // With eps from the duplicates, every row is core by design: not a red flag.
+        red_flags: lowered
+            .into_iter()
+            .chain(model.red_flags())
+            .filter(|f| {
+                !(eps_chosen_by == EpsChosenBy::DuplicatesOnly
+                    && matches!(f, RedFlag::AllCore | RedFlag::SingleCluster))
+            })
+            .collect(),
     })
 }
 
 /// The radius: the given one, or the k-distance curve's suggestion.
-fn choose_eps(eps: EpsChoice, kdist: Option<&KDistance>, min_samples: usize) -> Result<(f64, EpsChosenBy)> {
+fn choose_eps(eps: EpsChoice, kdist: Option<&KDistance>, z: &Matrix) -> Result<(f64, EpsChosenBy)> {
     Ok(match (eps, kdist) {
         (EpsChoice::Given(e), _) => (e, EpsChosenBy::Given),
         (EpsChoice::Auto, Some(c)) if c.eps > 0.0 => (
@@ -229,16 +240,44 @@ fn choose_eps(eps: EpsChoice, kdist: Option<&KDistance>, min_samples: usize) -> 
                 EpsChosenBy::KDistanceMedian
             },
         ),
-        (EpsChoice::Auto, _) => {
-            return Err(Error::invalid(
-                Param::Eps,
-                "auto",
-                format!(
-                    "cannot be chosen: every row has {} exact duplicate(s) or more, so every \
-                     k-distance is 0 and there is no scale to choose eps from; give a number",
-                    min_samples.saturating_sub(1)
-                ),
-            ))
-        }
+        // Every k-distance is 0: every row has min_samples − 1 exact duplicates or more, and
+        // the curve has no scale. Half the smallest distance between distinct rows makes each
+        // set of duplicates its own cluster and merges nothing else.
+        (EpsChoice::Auto, _) => (half_smallest_gap(z), EpsChosenBy::DuplicatesOnly),
     })
+}
+
+/// Half the smallest distance between two distinct rows of `z`; 1 when all rows are equal.
+fn half_smallest_gap(z: &Matrix) -> f64 {
+    let mut rows: Vec<&[f64]> = z.rows().collect();
+    rows.sort_by(|a, b| {
+        a.iter()
+            .zip(*b)
+            .map(|(x, y)| x.total_cmp(y))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    rows.dedup();
+    let gap = Matrix::from_rows(&rows)
+        .ok()
+        .filter(|u| u.n_rows() >= 2)
+        .map_or(f64::INFINITY, |u| {
+            k_distances(&u, 1).into_iter().fold(f64::INFINITY, f64::min)
+        });
+    if gap.is_finite() && gap > 0.0 {
+        gap / 2.0
+    } else {
+        1.0
+    }
+}
+
+/// DBSCAN's default `min_samples`, 2 × features, and on inputs too short for it the largest
+/// that still leaves a k-distance (rows − 1, at least 2), with the red flag that says so.
+pub fn default_min_samples(rows: usize, features: usize) -> (usize, Option<RedFlag>) {
+    let default = 2 * features;
+    if default <= rows.saturating_sub(1) {
+        return (default, None);
+    }
+    let used = rows.saturating_sub(1).max(2);
+    (used, Some(RedFlag::MinSamplesLowered { default, used, rows }))
 }

@@ -130,6 +130,13 @@ fn begin<R: Read>(
     let width = names.len();
     let (sample, held) = if opts.columns.needs_sample() {
         let (sample, held) = sample_rows(&mut rdr, width, source)?;
+        // No row to learn the columns' roles from: say so, rather than that no column is numeric.
+        if held.is_empty() {
+            return Err(Error::NoRows {
+                path: source.into(),
+                dropped: 0,
+            });
+        }
         (Some(sample), held)
     } else {
         (None, Vec::new())
@@ -512,7 +519,7 @@ mod tests {
         assert!(matches!(e, Error::Missing { .. }), "{e}");
         assert!(e.to_string().starts_with("t.csv:2:2:"));
         assert!(matches!(read_str("", &o), Err(Error::EmptyInput { .. })));
-        assert!(matches!(read_str("id,lat\n", &o), Err(Error::NoFeatures { .. })));
+        assert!(matches!(read_str("id,lat\n", &o), Err(Error::NoRows { .. })));
         let only_header = ReadOptions::default().features(["lat"]);
         assert!(matches!(read_str("id,lat\n", &only_header), Err(Error::NoRows { .. })));
         assert!(matches!(read_str("a,a\n1,2\n", &o), Err(Error::DuplicateColumn { .. })));

@@ -218,6 +218,14 @@ fn parse_response(
     }
 }
 
+/// Parses `body` as a response, every reduction (for the fuzz target).
+#[doc(hidden)]
+pub fn fuzz_response(body: &str) {
+    for how in [Reduce::Mean, Reduce::P95, Reduce::Max] {
+        let _ = parse_response(body, "fuzz", how, &mut Vec::new());
+    }
+}
+
 fn fetch(agent: &ureq::Agent, opts: &PromOptions, url: &str, promql: &str, name: &str) -> Result<String> {
     let base = url.trim_end_matches('/');
     let mut form: Vec<(&str, String)> = vec![("query", promql.to_string())];

@@ -22,6 +22,9 @@ pub fn eps_chosen_by(c: EpsChosenBy) -> &'static str {
         EpsChosenBy::Given => "given",
         EpsChosenBy::KDistanceKnee => "k-distance knee",
         EpsChosenBy::KDistanceMedian => "k-distance median (the curve has no knee)",
+        EpsChosenBy::DuplicatesOnly => {
+            "half the smallest gap between distinct rows (every k-distance is 0: rows sit on exact duplicates)"
+        }
     }
 }
 

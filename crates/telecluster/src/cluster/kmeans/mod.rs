@@ -297,7 +297,11 @@ impl KMeansValidParams {
         super::require_rows(x)?;
         let (n, d, k) = (x.n_rows(), x.n_cols(), p.n_clusters);
         if k > n {
-            return Err(Error::invalid(Param::NClusters, k, format!("must be <= n_samples={n}")));
+            return Err(Error::invalid(
+                Param::NClusters,
+                k,
+                format!("must be at most the number of rows ({n})"),
+            ));
         }
         if let Init::Given(c) = &p.init {
             if c.n_cols() != d {

@@ -18,7 +18,7 @@ macro_rules! combined {
 pub const COMBINED: &str = combined!();
 
 /// The formats tried, in order, when a log's format is not given: the most informative first.
-pub(crate) const KNOWN: &[(&str, &str)] = &[
+pub const KNOWN: &[(&str, &str)] = &[
     (
         "combined + request and upstream times",
         concat!(combined!(), " $request_time $upstream_response_time"),
