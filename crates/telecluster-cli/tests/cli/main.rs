@@ -53,6 +53,7 @@ mod generate;
 
 mod bad_inputs;
 mod describe;
+mod determinism;
 mod diff;
 
 mod errors;
