@@ -7,7 +7,17 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
+/// The exit code of a run stopped by Ctrl-C (or SIGTERM): 128 + SIGINT, as shells report it.
+const EXIT_INTERRUPTED: i32 = 130;
+
 fn main() -> ExitCode {
+    // Stop at once on Ctrl-C: computations hold no state worth saving, and an output being
+    // written is a temporary file, removed here, so the old output (or none) stays.
+    let _ = ctrlc::set_handler(|| {
+        telecluster::io::output::remove_partial_files();
+        let _ = writeln!(std::io::stderr(), "telecluster: interrupted");
+        std::process::exit(EXIT_INTERRUPTED);
+    });
     // Usage errors exit 2 inside `parse` (clap's convention); --help and --version exit 0.
     let matches = negative_values(cli::Cli::command()).get_matches();
     let args = cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());

@@ -30,7 +30,8 @@ Exit codes:
   2  usage error: unknown subcommand or flag, a flag value of the wrong form or outside its
      range (also when the range depends on the data, as --k above the row count), or a flag
      naming a column the input does not have
-  3  score --fail-on-anomaly: some row is anomalous; diff --fail-on-change: something changed";
+  3  score --fail-on-anomaly: some row is anomalous; diff --fail-on-change: something changed
+  130  interrupted (Ctrl-C or SIGTERM): partial outputs removed, earlier ones kept";
 
 /// Finds structure in operations telemetry: groups of endpoints that behave alike, the ones that
 /// fit no group, and how they relate.

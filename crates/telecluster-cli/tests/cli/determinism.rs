@@ -6,14 +6,61 @@ use super::*;
 /// Each run: arguments, and the files it writes (compared with stdout).
 const RUNS: &[(&[&str], &[&str])] = &[
     (&["describe", "fleet.csv", "--json"], &[]),
-    (&["kmeans", "fleet.csv", "-o", "k.csv", "--json", "--save-model", "k.json", "--plot", "k.svg"], &["k.csv", "k.json", "k.svg"]),
+    (
+        &[
+            "kmeans",
+            "fleet.csv",
+            "-o",
+            "k.csv",
+            "--json",
+            "--save-model",
+            "k.json",
+            "--plot",
+            "k.svg",
+        ],
+        &["k.csv", "k.json", "k.svg"],
+    ),
     (&["elbow", "fleet.csv", "--json"], &[]),
-    (&["dbscan", "fleet.csv", "-o", "d.csv", "--json", "--save-model", "d.json"], &["d.csv", "d.json"]),
+    (
+        &["dbscan", "fleet.csv", "-o", "d.csv", "--json", "--save-model", "d.json"],
+        &["d.csv", "d.json"],
+    ),
     (&["kdist", "fleet.csv", "--json"], &[]),
-    (&["hierarchy", "fleet.csv", "--sample", "1500", "--cut-k", "4", "-o", "h.csv", "--linkage-out", "z.csv"], &["h.csv", "z.csv"]),
-    (&["report", "fleet.csv", "-o", "r.html", "--json", "--save-model", "r-model.json"], &["r.html", "r.json", "r-model.json"]),
-    (&["score", "--model", "d.json", "fleet.csv", "-o", "s.csv", "--json"], &["s.csv"]),
-    (&["diff", "fleet.csv", "after.csv", "--json", "--report", "diff.html"], &["diff.html"]),
+    (
+        &[
+            "hierarchy",
+            "fleet.csv",
+            "--sample",
+            "1500",
+            "--cut-k",
+            "4",
+            "-o",
+            "h.csv",
+            "--linkage-out",
+            "z.csv",
+        ],
+        &["h.csv", "z.csv"],
+    ),
+    (
+        &[
+            "report",
+            "fleet.csv",
+            "-o",
+            "r.html",
+            "--json",
+            "--save-model",
+            "r-model.json",
+        ],
+        &["r.html", "r.json", "r-model.json"],
+    ),
+    (
+        &["score", "--model", "d.json", "fleet.csv", "-o", "s.csv", "--json"],
+        &["s.csv"],
+    ),
+    (
+        &["diff", "fleet.csv", "after.csv", "--json", "--report", "diff.html"],
+        &["diff.html"],
+    ),
     (&["ingest", "logs", "access.log", "-o", "logs.csv"], &["logs.csv"]),
 ];
 
@@ -21,11 +68,29 @@ const RUNS: &[(&[&str], &[&str])] = &[
 fn outputs_are_byte_identical_whatever_the_thread_count() {
     let wd = Workdir::new();
     wd.cmd()
-        .args(["generate", "--endpoints", "4000", "--anomalies", "60", "-o", "fleet.csv"])
+        .args([
+            "generate",
+            "--endpoints",
+            "4000",
+            "--anomalies",
+            "60",
+            "-o",
+            "fleet.csv",
+        ])
         .assert()
         .success();
     wd.cmd()
-        .args(["generate", "--endpoints", "4000", "--anomalies", "60", "--seed", "7", "-o", "after.csv"])
+        .args([
+            "generate",
+            "--endpoints",
+            "4000",
+            "--anomalies",
+            "60",
+            "--seed",
+            "7",
+            "-o",
+            "after.csv",
+        ])
         .assert()
         .success();
     let mut log = String::new();
@@ -50,7 +115,11 @@ fn outputs_are_byte_identical_whatever_the_thread_count() {
         let mut outputs = Vec::new();
         for (args, files) in RUNS {
             let out = wd.cmd().env("RAYON_NUM_THREADS", threads).args(*args).output().unwrap();
-            assert!(out.status.success(), "{args:?} with {threads} threads: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{args:?} with {threads} threads: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             outputs.push(out.stdout);
             for f in *files {
                 outputs.push(std::fs::read(wd.path(f)).unwrap());

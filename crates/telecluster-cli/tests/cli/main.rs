@@ -58,6 +58,8 @@ mod diff;
 
 mod errors;
 
+mod interrupt;
+
 mod kmeans;
 
 mod dbscan;

@@ -44,6 +44,7 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Resul
         .suffix(".part")
         .tempfile_in(dir)
         .map_err(err)?;
+    let _pending = Pending::register(tmp.path());
     {
         let mut w = BufWriter::new(tmp.as_file_mut());
         write(&mut w).map_err(err)?;
@@ -56,6 +57,42 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Resul
     }
     tmp.persist(&target).map_err(|e| err(e.error))?;
     Ok(())
+}
+
+/// Temporary files being written now, for [`remove_partial_files`].
+static PENDING: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// A temporary file listed in [`PENDING`] while it is written.
+struct Pending(PathBuf);
+
+impl Pending {
+    fn register(path: &Path) -> Pending {
+        if let Ok(mut p) = PENDING.lock() {
+            p.push(path.to_path_buf());
+        }
+        Pending(path.to_path_buf())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Ok(mut p) = PENDING.lock() {
+            p.retain(|q| *q != self.0);
+        }
+    }
+}
+
+/// Removes the temporary files of every [`write_atomic`] in progress: for a front end about to
+/// exit on an interrupt (Ctrl-C), which would otherwise leave them behind. The outputs
+/// themselves are untouched: each keeps its old content, or stays absent.
+pub fn remove_partial_files() {
+    let paths = match PENDING.lock() {
+        Ok(p) => p.clone(),
+        Err(p) => p.into_inner().clone(),
+    };
+    for p in paths {
+        let _ = std::fs::remove_file(p);
+    }
 }
 
 #[cfg(unix)]
