@@ -7,7 +7,7 @@ use super::*;
 #[cfg(unix)]
 fn writing(wd: &Workdir) -> std::process::Child {
     let bin = assert_cmd::cargo::cargo_bin("telecluster");
-    let child = StdCommand::new(bin)
+    let mut child = StdCommand::new(bin)
         .current_dir(wd.path("."))
         .args(["generate", "--endpoints", "5000000", "-o", "out.csv"])
         .stderr(Stdio::piped())
@@ -22,7 +22,11 @@ fn writing(wd: &Workdir) -> std::process::Child {
         {
             return child;
         }
-        assert!(std::time::Instant::now() < deadline, "no temporary file grew");
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no temporary file grew");
+        }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
