@@ -5,6 +5,7 @@ use super::*;
 
 /// Starts `generate` writing a large `out.csv` and waits until its temporary file has grown.
 #[cfg(unix)]
+#[allow(clippy::zombie_processes)] // The child is returned: every caller waits for it.
 fn writing(wd: &Workdir) -> std::process::Child {
     let bin = assert_cmd::cargo::cargo_bin("telecluster");
     let mut child = StdCommand::new(bin)
