@@ -319,6 +319,21 @@ pub enum Error {
         allocation_failed: bool,
     },
 
+    /// An engine would need more memory than the budget allows.
+    #[error("{}", self.worded(&Param::name))]
+    OverBudget {
+        /// The engine.
+        what: &'static str,
+        /// Rows.
+        n: usize,
+        /// Features.
+        d: usize,
+        /// Bytes it would need (an estimate).
+        needed: u64,
+        /// Bytes allowed.
+        limit: u64,
+    },
+
     /// A picture could not be rendered (for PNG output).
     #[error("cannot render the picture: {0}")]
     Render(String),
@@ -571,6 +586,19 @@ impl Error {
                     )
                 }
             }
+            Error::OverBudget {
+                what,
+                n,
+                d,
+                needed,
+                limit,
+            } => format!(
+                "{what} needs about {} for {n} rows of {d} features, above the limit of {}; raise {}, \
+                 or give it a sample of the rows or fewer features",
+                crate::format::bytes(*needed),
+                crate::format::bytes(*limit),
+                name(Param::MaxMemory)
+            ),
             other => other.to_string(),
         }
     }

@@ -90,6 +90,7 @@ impl DbscanArgs {
                 IndexArg::Kdtree => Index::KdTree,
             },
             seed,
+            max_memory: None,
         }
     }
 }
@@ -99,6 +100,11 @@ impl DbscanArgs {
 pub struct Args {
     #[command(flatten)]
     input: InputArgs,
+
+    /// Memory the run may use, e.g. 8G or 500M [default: 75% of RAM]; estimated before it
+    /// starts, and refused (with what to do) when above.
+    #[arg(long, value_parser = super::hierarchy::parse_size, value_name = "SIZE")]
+    max_memory: Option<u64>,
 
     #[command(flatten)]
     scale: ScaleArgs,
@@ -134,7 +140,16 @@ pub struct Args {
 pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
     let table = args.input.load(notices)?;
     let data = args.scale.prepare(&table, Scaling::Standard)?;
-    let part = super::with_steps(notices, |steps| dbscan_part(&data, &args.dbscan.part(args.seed), steps))?;
+    let part = super::with_steps(notices, |steps| {
+        dbscan_part(
+            &data,
+            &DbscanPartParams {
+                max_memory: args.max_memory,
+                ..args.dbscan.part(args.seed)
+            },
+            steps,
+        )
+    })?;
     tell(&part, notices);
     args.plot.write(|| draw(&data, &part, &args.plot))?;
     super::save_model(args.save_model.as_deref(), || {

@@ -129,7 +129,7 @@ fn parse_truncate(s: &str) -> Result<Truncate, String> {
     }
 }
 
-fn parse_size(s: &str) -> Result<u64, String> {
+pub fn parse_size(s: &str) -> Result<u64, String> {
     match parse_bytes(s) {
         Some(b) if b > 0 => Ok(b),
         _ => Err(format!("expected a size such as 8G, 500M or 1073741824, got {s:?}")),

@@ -76,6 +76,7 @@ impl KMeansArgs {
                 AlgorithmArg::Auto => Algorithm::Auto,
             },
             seed: self.seed,
+            max_memory: None,
         }
     }
 }
@@ -133,6 +134,11 @@ pub struct Args {
     #[command(flatten)]
     input: InputArgs,
 
+    /// Memory the run may use, e.g. 8G or 500M [default: 75% of RAM]; estimated before it
+    /// starts, and refused (with what to do) when above.
+    #[arg(long, value_parser = super::hierarchy::parse_size, value_name = "SIZE")]
+    max_memory: Option<u64>,
+
     #[command(flatten)]
     scale: ScaleArgs,
 
@@ -159,7 +165,16 @@ pub struct Args {
 pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
     let table = args.input.load(notices)?;
     let data = args.scale.prepare(&table, Scaling::Standard)?;
-    let part = super::with_steps(notices, |steps| kmeans_part(&data, &args.k.part(), steps))?;
+    let part = super::with_steps(notices, |steps| {
+        kmeans_part(
+            &data,
+            &KMeansPartParams {
+                max_memory: args.max_memory,
+                ..args.k.part()
+            },
+            steps,
+        )
+    })?;
     tell(&part, notices);
     args.plot.write(|| draw(&data, &part, &args.plot))?;
     super::save_model(args.save_model.as_deref(), || {

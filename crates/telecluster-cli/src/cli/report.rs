@@ -46,11 +46,20 @@ impl AnalysisArgs {
     /// The analysis' parameters for `table`: `--seed` seeds every part.
     pub fn params(&self, table: &Table) -> anyhow::Result<AnalysisParams> {
         let seed = self.k.kmeans.seed;
+        let hierarchy = self.hierarchy.part(seed, Some(REPORT_HIERARCHY_ROWS));
+        // One --max-memory for every part.
+        let max_memory = hierarchy.max_memory;
         Ok(AnalysisParams {
             prep: self.scale.params(table, telecluster::prep::Scaling::Standard)?,
-            kmeans: self.k.part(),
-            dbscan: self.dbscan.part(seed),
-            hierarchy: self.hierarchy.part(seed, Some(REPORT_HIERARCHY_ROWS)),
+            kmeans: telecluster::analysis::KMeansPartParams {
+                max_memory,
+                ..self.k.part()
+            },
+            dbscan: telecluster::analysis::DbscanPartParams {
+                max_memory,
+                ..self.dbscan.part(seed)
+            },
+            hierarchy,
             axes: self.x.clone().zip(self.y.clone()),
         })
     }

@@ -424,3 +424,31 @@ fn other_inputs_logs_prometheus_and_models() {
         }
     }
 }
+
+#[test]
+fn a_memory_budget_is_refused_before_the_run_not_killed_in_it() {
+    let wd = Workdir::new();
+    wd.cmd()
+        .args(["generate", "--endpoints", "20000", "-o", "big.csv"])
+        .assert()
+        .success();
+    let cases: &[(&[&str], &str)] = &[
+        (&["dbscan", "big.csv", "--max-memory", "100K"], "DBSCAN needs about 1.68 MiB for 20020 rows of 2 features, above the limit of 100 KiB; raise --max-memory"),
+        (&["kmeans", "big.csv", "--max-memory", "100K"], "K-Means needs about 1.37 MiB for 20020 rows"),
+        (&["hierarchy", "big.csv", "--method", "average", "--cut-k", "3", "--max-memory", "100K"], "needs 1.49 GiB for 20020 rows, above the limit of 100 KiB; use --method ward or single (no matrix), --sample N"),
+        (&["report", "big.csv", "--max-memory", "100K"], "above the limit of 100 KiB"),
+    ];
+    for (args, says) in cases {
+        wd.write("out.csv", SENTINEL);
+        let out = wd.cmd().args(*args).args(["-o", "out.csv"]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(outputs_untouched(&wd), "{args:?}");
+    }
+    // Within the budget the same runs go ahead.
+    wd.cmd()
+        .args(["-q", "dbscan", "big.csv", "--max-memory", "64M"])
+        .assert()
+        .success();
+}

@@ -38,6 +38,8 @@ pub struct DbscanPartParams {
     pub index: Index,
     /// Seed of the samples (the k-distance curve of many rows, the work estimate).
     pub seed: u64,
+    /// Bytes the run may use (estimated before it starts); `None` is 75 % of the RAM.
+    pub max_memory: Option<u64>,
 }
 
 impl Default for DbscanPartParams {
@@ -47,6 +49,7 @@ impl Default for DbscanPartParams {
             min_samples: None,
             index: Index::Auto,
             seed: 0,
+            max_memory: None,
         }
     }
 }
@@ -136,6 +139,9 @@ pub struct DbscanPart {
 /// k-distance is 0 (rows with `min_samples − 1` exact duplicates or more).
 pub fn dbscan_part(data: &Prepared<'_>, p: &DbscanPartParams, progress: &mut dyn FnMut(Step)) -> Result<DbscanPart> {
     let (z, table) = (data.z(), data.table());
+    // The prepared rows, the index's reordered copy and the original units (d floats each),
+    // and per row the label, core flag, k-distance, score and reference (about 40 bytes).
+    super::check_budget("DBSCAN", z, 24 * z.n_cols() as u64 + 40, p.max_memory)?;
     let (min_samples, lowered) = match p.min_samples {
         Some(m) => (m, None),
         None => default_min_samples(z.n_rows(), z.n_cols()),

@@ -38,6 +38,8 @@ pub struct KMeansPartParams {
     pub algorithm: Algorithm,
     /// Seed of every random choice.
     pub seed: u64,
+    /// Bytes the run may use (estimated before it starts); `None` is 75 % of the RAM.
+    pub max_memory: Option<u64>,
 }
 
 impl Default for KMeansPartParams {
@@ -49,6 +51,7 @@ impl Default for KMeansPartParams {
             tol: 1e-4,
             algorithm: Algorithm::Auto,
             seed: 0,
+            max_memory: None,
         }
     }
 }
@@ -122,6 +125,8 @@ pub struct KMeansPart {
 /// The engine's errors: invalid parameters, more groups than rows.
 pub fn kmeans_part(data: &Prepared<'_>, p: &KMeansPartParams, progress: &mut dyn FnMut(Step)) -> Result<KMeansPart> {
     let z = data.z();
+    // The prepared rows and a run's copy (d floats each), labels, distances and bounds.
+    super::check_budget("K-Means", z, 16 * z.n_cols() as u64 + 40, p.max_memory)?;
     let (model, elbow) = match p.n_clusters {
         KChoice::Given(k) => {
             progress(Step::KMeans);

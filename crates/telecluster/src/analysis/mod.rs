@@ -269,6 +269,23 @@ pub fn analyse(table: &Table, p: &AnalysisParams, progress: &mut dyn FnMut(Step)
     })
 }
 
+/// Refuses a run whose estimated memory, `bytes_per_row` × rows, is above `limit` (`None`: 75 %
+/// of the machine's RAM, as the linkages).
+pub(crate) fn check_budget(what: &'static str, z: &Matrix, bytes_per_row: u64, limit: Option<u64>) -> Result<()> {
+    let needed = bytes_per_row.saturating_mul(z.n_rows() as u64);
+    let limit = limit.unwrap_or_else(crate::cluster::linkage::default_memory_limit);
+    if needed > limit {
+        return Err(crate::Error::OverBudget {
+            what,
+            n: z.n_rows(),
+            d: z.n_cols(),
+            needed,
+            limit,
+        });
+    }
+    Ok(())
+}
+
 /// Renumbers labels `0..n_labels` in order of first appearance (the first row's cluster becomes
 /// 0), so outputs read top to bottom; labels that never appear are numbered after the rest.
 /// Returns the new label of each old one.
