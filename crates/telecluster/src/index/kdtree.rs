@@ -91,9 +91,15 @@ impl KdTree {
             return id;
         }
         let mid = rows.len() / 2;
-        // Ties on the coordinate fall back to the row index: the tree is fully determined.
+        // Ties on the coordinate fall back to the row index: the tree is fully determined. (The
+        // data are finite: no NaN to order.)
         let key = |r: &u32| (data[*r as usize * d + dim], *r);
-        rows.select_nth_unstable_by(mid, |a, b| key(a).partial_cmp(&key(b)).expect("finite data"));
+        rows.select_nth_unstable_by(mid, |a, b| {
+            let (ka, kb) = (key(a), key(b));
+            ka.0.partial_cmp(&kb.0)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(ka.1.cmp(&kb.1))
+        });
         let (left_rows, right_rows) = rows.split_at_mut(mid);
         let left = self.split(data, left_rows, start);
         let right = self.split(data, right_rows, start + mid);

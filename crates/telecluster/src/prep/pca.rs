@@ -86,10 +86,12 @@ impl Pca {
         let mut out = Vec::with_capacity(x.n_rows() * k);
         for row in x.rows() {
             for c in &self.components {
-                out.push(row.iter().zip(&self.mean).zip(c).map(|((v, m), w)| (v - m) * w).sum());
+                let p: f64 = row.iter().zip(&self.mean).zip(c).map(|((v, m), w)| (v - m) * w).sum();
+                // Finite for prepared rows (held within ±1e150); any other input draws at 0.
+                out.push(if p.is_finite() { p } else { 0.0 });
             }
         }
-        Matrix::new(out, x.n_rows(), k).expect("finite projections of finite rows")
+        Matrix::new(out, x.n_rows(), k).unwrap_or_else(|_| Matrix::zeros(x.n_rows(), k))
     }
 }
 
