@@ -165,6 +165,12 @@ pub struct Args {
 pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
     let table = args.input.load(notices)?;
     let data = args.scale.prepare(&table, Scaling::Standard)?;
+    super::say_memory(
+        notices,
+        "K-Means",
+        telecluster::analysis::kmeans_memory(data.z().n_rows(), data.z().n_cols()),
+        args.max_memory,
+    );
     let part = super::with_steps(notices, |steps| {
         kmeans_part(
             &data,

@@ -175,6 +175,18 @@ pub fn write_output(path: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> i
     }
 }
 
+/// Before a big run (a gigabyte or more), its estimated memory and the budget.
+pub fn say_memory(notices: Notices, what: &str, needed: u64, limit: Option<u64>) {
+    if needed >= 1 << 30 {
+        let limit = limit.unwrap_or_else(telecluster::cluster::linkage::default_memory_limit);
+        notices.say(format_args!(
+            "{what}: about {} of memory (limit {}, --max-memory)",
+            telecluster::format::bytes(needed),
+            telecluster::format::bytes(limit)
+        ));
+    }
+}
+
 /// Runs a library computation, showing its long steps as they start (see [`progress::Steps`]).
 pub fn with_steps<T>(
     notices: Notices,

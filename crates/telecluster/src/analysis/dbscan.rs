@@ -139,9 +139,7 @@ pub struct DbscanPart {
 /// k-distance is 0 (rows with `min_samples − 1` exact duplicates or more).
 pub fn dbscan_part(data: &Prepared<'_>, p: &DbscanPartParams, progress: &mut dyn FnMut(Step)) -> Result<DbscanPart> {
     let (z, table) = (data.z(), data.table());
-    // The prepared rows, the index's reordered copy and the original units (d floats each),
-    // and per row the label, core flag, k-distance, score and reference (about 40 bytes).
-    super::check_budget("DBSCAN", z, 24 * z.n_cols() as u64 + 40, p.max_memory)?;
+    super::check_budget("DBSCAN", z, super::dbscan_memory(z.n_rows(), z.n_cols()), p.max_memory)?;
     let (min_samples, lowered) = match p.min_samples {
         Some(m) => (m, None),
         None => default_min_samples(z.n_rows(), z.n_cols()),

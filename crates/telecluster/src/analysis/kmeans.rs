@@ -125,8 +125,7 @@ pub struct KMeansPart {
 /// The engine's errors: invalid parameters, more groups than rows.
 pub fn kmeans_part(data: &Prepared<'_>, p: &KMeansPartParams, progress: &mut dyn FnMut(Step)) -> Result<KMeansPart> {
     let z = data.z();
-    // The prepared rows and a run's copy (d floats each), labels, distances and bounds.
-    super::check_budget("K-Means", z, 16 * z.n_cols() as u64 + 40, p.max_memory)?;
+    super::check_budget("K-Means", z, super::kmeans_memory(z.n_rows(), z.n_cols()), p.max_memory)?;
     let (model, elbow) = match p.n_clusters {
         KChoice::Given(k) => {
             progress(Step::KMeans);

@@ -269,10 +269,22 @@ pub fn analyse(table: &Table, p: &AnalysisParams, progress: &mut dyn FnMut(Step)
     })
 }
 
-/// Refuses a run whose estimated memory, `bytes_per_row` × rows, is above `limit` (`None`: 75 %
+/// Estimated bytes of the DBSCAN part on `n` rows of `d` features: the prepared rows, the
+/// index's reordered copy and the original units, and per row its label, core flag,
+/// k-distance, score and reference.
+pub fn dbscan_memory(n: usize, d: usize) -> u64 {
+    (24 * d as u64 + 40).saturating_mul(n as u64)
+}
+
+/// Estimated bytes of the K-Means part on `n` rows of `d` features: the prepared rows and a
+/// run's copy, labels, distances and bounds.
+pub fn kmeans_memory(n: usize, d: usize) -> u64 {
+    (16 * d as u64 + 40).saturating_mul(n as u64)
+}
+
+/// Refuses a run whose estimated memory, `needed`, is above `limit` (`None`: 75 %
 /// of the machine's RAM, as the linkages).
-pub(crate) fn check_budget(what: &'static str, z: &Matrix, bytes_per_row: u64, limit: Option<u64>) -> Result<()> {
-    let needed = bytes_per_row.saturating_mul(z.n_rows() as u64);
+pub(crate) fn check_budget(what: &'static str, z: &Matrix, needed: u64, limit: Option<u64>) -> Result<()> {
     let limit = limit.unwrap_or_else(crate::cluster::linkage::default_memory_limit);
     if needed > limit {
         return Err(crate::Error::OverBudget {
