@@ -4,10 +4,13 @@
 
 use std::path::Path;
 
+/// A fuzz target's entry point.
+type Target = fn(&[u8]);
+
 #[test]
 fn every_seed_runs_through_its_target() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds");
-    let targets: [(&str, fn(&[u8])); 5] = [
+    let targets: [(&str, Target); 5] = [
         ("csv", telecluster::fuzz::csv),
         ("log_lines", telecluster::fuzz::log_lines),
         ("formats", telecluster::fuzz::formats),
