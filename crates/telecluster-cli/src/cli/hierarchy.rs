@@ -37,8 +37,9 @@ pub struct HierarchyArgs {
     #[arg(long, value_name = "D", group = "cut", allow_hyphen_values = true, value_parser = parse_height)]
     cut_distance: Option<f64>,
 
-    /// Memory the condensed distance matrix of complete, average and weighted linkage may use,
-    /// e.g. 8G or 500M [default: 75% of RAM].
+    /// Memory the run may use, e.g. 8G or 500M [default: 75% of RAM]: bounds the condensed
+    /// distance matrix of complete, average and weighted linkage (in `report`, also DBSCAN and
+    /// K-Means); estimated before the run and refused when above.
     #[arg(long, value_parser = parse_size, value_name = "SIZE")]
     max_memory: Option<u64>,
 }
