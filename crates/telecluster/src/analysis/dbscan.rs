@@ -7,10 +7,11 @@ use super::{Named, Prepared, Step};
 use crate::cluster::dbscan::{estimate_work, Index, Label, RedFlag};
 use crate::cluster::DbscanParams;
 use crate::error::{Error, Result};
-use crate::explain::anomaly::{explain, Reason};
+use crate::explain::anomaly::{explain_in, Reason};
 use crate::explain::profile::{profiles, Profile};
+use crate::index::kdtree::KdTree;
 use crate::matrix::Matrix;
-use crate::select::kdist::{curve, curve_from_k_distances, k_distances, KDistance, MAX_CURVE_ROWS};
+use crate::select::kdist::{curve_from_k_distances, curve_in, k_distances, KDistance, MAX_CURVE_ROWS};
 
 /// Rows from which the part estimates DBSCAN's work before fitting (see [`Step::Dbscan`]).
 const ESTIMATE_FROM_ROWS: usize = 100_000;
@@ -152,9 +153,11 @@ pub fn dbscan_part(data: &Prepared<'_>, p: &DbscanPartParams, progress: &mut dyn
             what: "DBSCAN",
         });
     }
+    // One index over the rows serves the curve, the fit (above three features) and the scores.
+    let tree = KdTree::build(z.as_slice(), z.n_cols());
     let mut kdist = if p.eps == EpsChoice::Auto {
         progress(Step::KDistance);
-        Some(curve(z, min_samples, MAX_CURVE_ROWS, p.seed)?)
+        Some(curve_in(&tree, min_samples, MAX_CURVE_ROWS, p.seed)?)
     } else {
         None
     };
@@ -166,11 +169,11 @@ pub fn dbscan_part(data: &Prepared<'_>, p: &DbscanPartParams, progress: &mut dyn
         rows: z.n_rows(),
         estimate,
     });
-    let model = params.fit(z)?;
+    let model = params.fit_with_tree(z, &tree)?;
     progress(Step::Explain { rows: z.n_rows() });
     let x = table.x();
     let features = table.features();
-    let e = explain(&model, z, x, features);
+    let e = explain_in(&model, z, &tree, x, features);
     if kdist.is_none() && min_samples >= 2 && z.n_rows() > min_samples - 1 {
         // With eps given, the curve still shows where it sits; the scores' k-distances are
         // that curve's values, so it costs no second index over the rows.

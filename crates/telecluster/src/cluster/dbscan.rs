@@ -161,6 +161,20 @@ impl DbscanValidParams {
     /// # Errors
     /// [`crate::Error::InvalidParam`] when `x` has no rows.
     pub fn fit(&self, x: &Matrix) -> Result<Dbscan> {
+        self.fit_inner(x, None)
+    }
+
+    /// [`DbscanValidParams::fit`] over a kd-tree already built on the rows of `x` (by
+    /// [`KdTree::build`] on `x.as_slice()`), so that the k-distance queries of the eps
+    /// assistant and the anomaly scores share one index with the fit. The labels are the same.
+    ///
+    /// # Errors
+    /// As [`DbscanValidParams::fit`].
+    pub fn fit_with_tree(&self, x: &Matrix, tree: &KdTree) -> Result<Dbscan> {
+        self.fit_inner(x, Some(tree))
+    }
+
+    fn fit_inner(&self, x: &Matrix, tree: Option<&KdTree>) -> Result<Dbscan> {
         super::require_rows(x)?;
         let (n, d) = (x.n_rows(), x.n_cols());
         let e2 = self.0.eps * self.0.eps;
@@ -172,7 +186,10 @@ impl DbscanValidParams {
         };
         let (labels, core) = match grid {
             Some(g) => fit_grid(&g, n, ms, e2),
-            None => fit_tree(&KdTree::build(x.as_slice(), d), ms, e2),
+            None => match tree {
+                Some(t) if t.len() == n && t.dim() == d => fit_tree(t, ms, e2),
+                _ => fit_tree(&KdTree::build(x.as_slice(), d), ms, e2),
+            },
         };
         let n_clusters = labels
             .iter()
@@ -458,56 +475,179 @@ fn fit_grid(g: &Grid, n: usize, ms: usize, e2: f64) -> (Vec<Label>, Vec<bool>) {
     by_row(n, |p| g.row(p), &labels_pos, &core_pos)
 }
 
-/// DBSCAN over a kd-tree (any width). Returns labels and core flags in the caller's row order.
-fn fit_tree(t: &KdTree, ms: usize, e2: f64) -> (Vec<Label>, Vec<bool>) {
-    let n = t.len();
-    let core_pos: Vec<bool> = (0..n)
-        .into_par_iter()
-        .map(|p| t.count_within(t.point(p), e2, ms) >= ms)
-        .collect();
-    let mut comps = Components::new(n);
-    const BATCH: usize = 16_384;
-    for start in (0..n).step_by(BATCH) {
-        let end = (start + BATCH).min(n);
-        let comps_ref = &comps;
-        let edges: Vec<(u32, u32)> = (start..end)
-            .into_par_iter()
-            .filter(|&p| core_pos[p])
-            .flat_map_iter(|p| {
-                let mut out = Vec::new();
-                let rp = comps_ref.root(p as u32);
-                t.for_each_within(t.point(p), e2, |q, _| {
-                    if q > p && core_pos[q] && comps_ref.root(q as u32) != rp {
-                        out.push((p as u32, q as u32));
-                    }
-                    true
-                });
-                out
-            })
-            .collect();
-        for (a, b) in edges {
-            comps.union(a, b);
+/// Tag of a non-core position in the component search: it joins nothing and is never a partner.
+const NOT_CORE: u32 = u32::MAX - 1;
+/// Node tag: the node's core positions lie in different components.
+const MIXED: u32 = u32::MAX;
+
+/// The maximal nodes whose box diameter is within eps (every pair of their rows is within
+/// eps), outermost first.
+fn tight_nodes(t: &KdTree, e2: f64) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut stack = vec![0usize];
+    while let Some(i) = stack.pop() {
+        if t.box_sq_diameter(i) <= e2 {
+            out.push(i);
+        } else if let Some((l, r)) = t.children(i) {
+            stack.push(r);
+            stack.push(l);
         }
     }
+    out
+}
+
+/// For every node, the one tag its positions share ignoring [`NOT_CORE`] positions
+/// ([`NOT_CORE`] when it holds no core position, [`MIXED`] when tags differ).
+fn node_tags(t: &KdTree, tag: &[u32]) -> Vec<u32> {
+    let join = |a: u32, b: u32| match (a, b) {
+        (NOT_CORE, x) | (x, NOT_CORE) => x,
+        (x, y) if x == y => x,
+        _ => MIXED,
+    };
+    let mut out = vec![NOT_CORE; t.n_nodes()];
+    // Children come after their parent: a reverse walk sees them first.
+    for i in (0..t.n_nodes()).rev() {
+        out[i] = match t.children(i) {
+            Some((l, r)) => join(out[l], out[r]),
+            None => t.node_range(i).fold(NOT_CORE, |acc, p| join(acc, tag[p])),
+        };
+    }
+    out
+}
+
+/// DBSCAN over a kd-tree (any width). Returns labels and core flags in the caller's row order.
+///
+/// 1. Core flags: radius counts that stop at `min_samples`, whole nodes counted at once when
+///    their box lies within eps; a node of at least `min_samples` rows whose diameter is within
+///    eps makes all of them core without a query.
+/// 2. Clusters: the connected components of the core rows under "within eps", found Borůvka
+///    style without listing neighbourhoods. Core rows of a node of diameter within eps start in
+///    one component. Then, each round, every component looks for one core row of another
+///    component within eps of one of its rows (a search that skips the tree nodes wholly of its
+///    own component and stops at the first hit); the pairs found are joined. A row whose search
+///    found nothing never searches again (components only grow, so its neighbours stay in its
+///    own). Rounds end when no pair is found: each joins every component that has a partner
+///    with at least one other, so there are O(log n) of them.
+/// 3. Border rows: the lowest cluster number among the core rows within eps, pruning nodes
+///    whose lowest cluster cannot improve on the best so far.
+///
+/// Every step computes a property of the data (counts, a partition, a minimum), so the thread
+/// count and the order in which pairs are found change nothing.
+fn fit_tree(t: &KdTree, ms: usize, e2: f64) -> (Vec<Label>, Vec<bool>) {
+    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    let n = t.len();
+    let tight = tight_nodes(t, e2);
+    let mut core_pos = vec![false; n];
+    for &i in &tight {
+        if t.node_range(i).len() >= ms {
+            core_pos[t.node_range(i)].fill(true);
+        }
+    }
+    let core_pos: Vec<bool> = core_pos
+        .into_par_iter()
+        .enumerate()
+        .map(|(p, known)| known || t.count_within(t.point(p), e2, ms) >= ms)
+        .collect();
+
+    let mut comps = Components::new(n);
+    for &i in &tight {
+        let mut first = None;
+        for p in t.node_range(i).filter(|&p| core_pos[p]) {
+            match first {
+                None => first = Some(p as u32),
+                Some(f) => comps.union(f, p as u32),
+            }
+        }
+    }
+    let mut searching: Vec<u32> = (0..n as u32).filter(|&p| core_pos[p as usize]).collect();
+    let found: Vec<AtomicBool> = (0..n).map(|_| AtomicBool::new(false)).collect();
+    loop {
+        let tag: Vec<u32> = (0..n as u32)
+            .map(|p| if core_pos[p as usize] { comps.find(p) } else { NOT_CORE })
+            .collect();
+        let ntag = node_tags(t, &tag);
+        // Per searching row: Some(partner) or None (retired: no partner, ever).
+        let (tag, ntag, found) = (&tag, &ntag, &found);
+        let results: Vec<(u32, Option<u32>)> = searching
+            .par_iter()
+            .map(|&p| {
+                let own = tag[p as usize];
+                if found[own as usize].load(Relaxed) {
+                    return (p, Some(u32::MAX));
+                }
+                let mut partner = None;
+                t.visit_within(
+                    t.point(p as usize),
+                    e2,
+                    |i| ntag[i] == own || ntag[i] == NOT_CORE,
+                    |q, _| {
+                        let tq = tag[q];
+                        if tq != own && tq != NOT_CORE {
+                            partner = Some(q as u32);
+                            return false;
+                        }
+                        true
+                    },
+                );
+                if partner.is_some() {
+                    found[own as usize].store(true, Relaxed);
+                }
+                (p, partner)
+            })
+            .collect();
+        let mut joined = false;
+        searching.clear();
+        for (p, partner) in results {
+            match partner {
+                None => {}
+                Some(u32::MAX) => searching.push(p),
+                Some(q) => {
+                    comps.union(p, q);
+                    searching.push(p);
+                    joined = true;
+                }
+            }
+        }
+        if !joined {
+            break;
+        }
+        for f in found {
+            f.store(false, Relaxed);
+        }
+    }
+
     let member: Vec<(u32, u32)> = (0..n)
         .filter(|&p| core_pos[p])
         .map(|p| (p as u32, t.row(p) as u32))
         .collect();
     let pos_cluster = number_components(&mut comps, &member, n);
+    // Lowest cluster number per node (u32::MAX: no core row), to prune the border searches.
+    let mut node_low = vec![u32::MAX; t.n_nodes()];
+    for i in (0..t.n_nodes()).rev() {
+        node_low[i] = match t.children(i) {
+            Some((l, r)) => node_low[l].min(node_low[r]),
+            None => t.node_range(i).map(|p| pos_cluster[p]).min().unwrap_or(u32::MAX),
+        };
+    }
     let labels_pos: Vec<Label> = (0..n)
         .into_par_iter()
         .map(|p| {
             if core_pos[p] {
                 return Label::Cluster(pos_cluster[p]);
             }
-            let mut best = u32::MAX;
-            t.for_each_within(t.point(p), e2, |q, _| {
-                if core_pos[q] {
-                    best = best.min(pos_cluster[q]);
-                }
-                true
-            });
-            lowest_cluster(best)
+            let best = std::cell::Cell::new(u32::MAX);
+            t.visit_within(
+                t.point(p),
+                e2,
+                |i| node_low[i] >= best.get(),
+                |q, _| {
+                    if core_pos[q] && pos_cluster[q] < best.get() {
+                        best.set(pos_cluster[q]);
+                    }
+                    true
+                },
+            );
+            lowest_cluster(best.get())
         })
         .collect();
     by_row(n, |p| t.row(p), &labels_pos, &core_pos)

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use crate::cluster::dbscan::{Dbscan, Label};
 use crate::index::kdtree::KdTree;
 use crate::matrix::Matrix;
-use crate::select::kdist::k_distances;
+use crate::select::kdist::k_distances_in;
 use crate::stats::{median_and_mad, typical};
 
 /// Robust z-score from which a feature counts as a reason.
@@ -84,11 +84,17 @@ pub struct Explanation {
 /// Explains `model`, fitted on `z` (the scaled features); `original` holds the same rows in
 /// original units, and `features` their names.
 pub fn explain(model: &Dbscan, z: &Matrix, original: &Matrix, features: &[String]) -> Explanation {
+    explain_in(model, z, &KdTree::build(z.as_slice(), z.n_cols()), original, features)
+}
+
+/// [`explain`] with a kd-tree already built over the rows of `z` (shared with the DBSCAN fit
+/// and the k-distance curve).
+pub fn explain_in(model: &Dbscan, z: &Matrix, tree: &KdTree, original: &Matrix, features: &[String]) -> Explanation {
     let n = z.n_rows();
     // With fewer rows than min_samples, the farthest other row stands in for the k-th; a lone
     // row has nothing to be compared with and scores 1.
     let k = model.min_samples().saturating_sub(1).min(n.saturating_sub(1)).max(1);
-    let kd = if n > 1 { k_distances(z, k) } else { vec![0.0; n] };
+    let kd = if n > 1 { k_distances_in(tree, k) } else { vec![0.0; n] };
     let labels = model.labels();
     let core = model.is_core();
 

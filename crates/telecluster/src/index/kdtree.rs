@@ -1,7 +1,7 @@
 //! A kd-tree: median splits along the widest side of each node's bounding box, leaves of at most
 //! [`LEAF`] rows.
 
-use crate::metric::sq_dist;
+use crate::metric::{sq_dist, sq_dists};
 
 /// Rows per leaf at most.
 pub const LEAF: usize = 16;
@@ -133,19 +133,50 @@ impl KdTree {
         &self.pts[pos * self.d..(pos + 1) * self.d]
     }
 
+    /// Every row, in tree order (`n × d`, row-major).
+    pub fn points(&self) -> &[f64] {
+        &self.pts
+    }
+
+    /// The tree position of each of the caller's rows (the inverse of [`KdTree::row`]).
+    pub fn positions(&self) -> Vec<u32> {
+        let mut pos = vec![0u32; self.len()];
+        for (p, &r) in self.order.iter().enumerate() {
+            pos[r as usize] = p as u32;
+        }
+        pos
+    }
+
+    /// Calls `f(pos, sq_dist)` for the positions of `range` in order, distances computed
+    /// several rows at a time ([`sq_dists`]); stops and returns `false` when `f` does.
+    #[inline]
+    fn scan(&self, q: &[f64], range: std::ops::Range<usize>, mut f: impl FnMut(usize, f64) -> bool) -> bool {
+        let d = self.d;
+        let mut buf = [0.0f64; LEAF];
+        let mut start = range.start;
+        while start < range.end {
+            let end = (start + LEAF).min(range.end);
+            let out = &mut buf[..end - start];
+            sq_dists(q, &self.pts[start * d..end * d], out);
+            for (pos, &s) in (start..end).zip(out.iter()) {
+                if !f(pos, s) {
+                    return false;
+                }
+            }
+            start = end;
+        }
+        true
+    }
+
     /// Squared distance from `q` to the nearest point of node `i`'s box.
     fn box_sq_dist(&self, i: usize, q: &[f64]) -> f64 {
         let d = self.d;
         let b = &self.boxes[2 * d * i..2 * d * (i + 1)];
+        let (lo, hi) = b.split_at(d);
         let mut s = 0.0;
-        for f in 0..d {
-            let v = if q[f] < b[f] {
-                b[f] - q[f]
-            } else if q[f] > b[d + f] {
-                q[f] - b[d + f]
-            } else {
-                0.0
-            };
+        // Branch-free: the query is inside the box on most axes, which a branch mispredicts.
+        for ((&q, &lo), &hi) in q.iter().zip(lo).zip(hi) {
+            let v = (lo - q).max(q - hi).max(0.0);
             s += v * v;
         }
         s
@@ -179,11 +210,11 @@ impl KdTree {
             }
             let node = self.nodes[i];
             if node.left == 0 {
-                for pos in node.start as usize..node.end as usize {
-                    let s = sq_dist(q, self.point(pos));
-                    if s <= r2 && !visit(pos, s) {
-                        return;
-                    }
+                let go_on = self.scan(q, node.start as usize..node.end as usize, |pos, s| {
+                    s > r2 || visit(pos, s)
+                });
+                if !go_on {
+                    return;
                 }
             } else {
                 // Right first on the stack, so the left subtree (lower positions) comes first.
@@ -194,17 +225,121 @@ impl KdTree {
         }
     }
 
-    /// Number of rows within squared distance `r2` of `q` (inclusive), counting stops at `cap`.
+    /// Squared distance from `q` to the farthest corner of node `i`'s box: every point of the
+    /// node is at most this far. Each term is rounded from a difference at least as large as
+    /// any point's, and rounding is monotonic, so `sq_dist(q, p)` never exceeds it.
+    fn box_max_sq_dist(&self, i: usize, q: &[f64]) -> f64 {
+        let d = self.d;
+        let b = &self.boxes[2 * d * i..2 * d * (i + 1)];
+        let mut s = 0.0;
+        for f in 0..d {
+            let v = (q[f] - b[f]).abs().max((b[d + f] - q[f]).abs());
+            s += v * v;
+        }
+        s
+    }
+
+    /// Number of rows within squared distance `r2` of `q` (inclusive), counting stops at `cap`
+    /// (returns at most `cap`). A node whose whole box
+    /// lies within `r2` counts its rows without a distance: in dense regions most of the count
+    /// comes from such nodes.
     pub fn count_within(&self, q: &[f64], r2: f64, cap: usize) -> usize {
-        let mut count = 0;
-        if cap == 0 {
+        if cap == 0 || self.is_empty() {
             return 0;
         }
-        self.for_each_within(q, r2, |_, _| {
-            count += 1;
-            count < cap
-        });
+        let mut count = 0;
+        let mut stack = [0u32; 64];
+        let mut top = 1;
+        while top > 0 {
+            top -= 1;
+            let i = stack[top] as usize;
+            if self.box_sq_dist(i, q) > r2 {
+                continue;
+            }
+            let node = self.nodes[i];
+            if self.box_max_sq_dist(i, q) <= r2 {
+                count += (node.end - node.start) as usize;
+            } else if node.left == 0 {
+                self.scan(q, node.start as usize..node.end as usize, |_, s| {
+                    count += usize::from(s <= r2);
+                    true
+                });
+            } else {
+                [stack[top], stack[top + 1]] = self.children_far_near(node, q).map(|c| c.0);
+                top += 2;
+            }
+            if count >= cap {
+                return cap;
+            }
+        }
         count
+    }
+
+    /// Number of nodes: node 0 is the root, and every node comes before its children.
+    pub fn n_nodes(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// The tree positions node `i` holds.
+    pub fn node_range(&self, i: usize) -> std::ops::Range<usize> {
+        self.nodes[i].start as usize..self.nodes[i].end as usize
+    }
+
+    /// Node `i`'s children, `None` for a leaf.
+    pub fn children(&self, i: usize) -> Option<(usize, usize)> {
+        let node = self.nodes[i];
+        (node.left != 0).then_some((node.left as usize, node.right as usize))
+    }
+
+    /// An upper bound on the squared distance between any two points of node `i`: the sum of
+    /// its box's squared sides, in feature order, so no `sq_dist` between its points exceeds
+    /// it (each rounded term is monotonic in the difference).
+    pub fn box_sq_diameter(&self, i: usize) -> f64 {
+        let d = self.d;
+        let b = &self.boxes[2 * d * i..2 * d * (i + 1)];
+        let mut s = 0.0;
+        for f in 0..d {
+            let v = b[d + f] - b[f];
+            s += v * v;
+        }
+        s
+    }
+
+    /// Visits the rows within squared distance `r2` of `q` (inclusive) nearer nodes first,
+    /// skipping the nodes `skip_node` names (asked again each time a node comes up, so it may
+    /// depend on what `visit` has seen). `visit(pos, sq_dist)` returns `false` to stop.
+    pub fn visit_within(
+        &self,
+        q: &[f64],
+        r2: f64,
+        skip_node: impl Fn(usize) -> bool,
+        mut visit: impl FnMut(usize, f64) -> bool,
+    ) {
+        if self.is_empty() {
+            return;
+        }
+        let mut stack = [(0u32, 0.0f64); 64];
+        stack[0].1 = self.box_sq_dist(0, q);
+        let mut top = 1;
+        while top > 0 {
+            top -= 1;
+            let (i, lb) = stack[top];
+            if lb > r2 || skip_node(i as usize) {
+                continue;
+            }
+            let node = self.nodes[i as usize];
+            if node.left == 0 {
+                let go_on = self.scan(q, node.start as usize..node.end as usize, |pos, s| {
+                    s > r2 || visit(pos, s)
+                });
+                if !go_on {
+                    return;
+                }
+            } else {
+                [stack[top], stack[top + 1]] = self.children_far_near(node, q);
+                top += 2;
+            }
+        }
     }
 
     /// Tree position of the row nearest to `q` (the lowest position among equals); the tree
@@ -259,8 +394,39 @@ impl KdTree {
         if k == 0 || k > self.len() {
             return f64::INFINITY;
         }
-        // The k best so far, as a max-heap on squared distance.
-        let mut best: std::collections::BinaryHeap<OrdF64> = std::collections::BinaryHeap::with_capacity(k + 1);
+        if k <= SMALL_K {
+            // The k best so far, sorted, on the stack: cheaper than a heap for small k.
+            let mut best = [f64::INFINITY; SMALL_K];
+            self.kth_walk(q, &mut |s| {
+                if s < best[k - 1] {
+                    let at = best[..k - 1].partition_point(|&x| x <= s);
+                    best.copy_within(at..k - 1, at + 1);
+                    best[at] = s;
+                }
+                best[k - 1]
+            });
+            return best[k - 1];
+        }
+        let mut heap: std::collections::BinaryHeap<OrdF64> = std::collections::BinaryHeap::with_capacity(k + 1);
+        self.kth_walk(q, &mut |s| {
+            if heap.len() < k || s < heap.peek().map_or(f64::INFINITY, |v| v.0) {
+                heap.push(OrdF64(s));
+                if heap.len() > k {
+                    heap.pop();
+                }
+            }
+            if heap.len() == k {
+                heap.peek().map_or(f64::INFINITY, |v| v.0)
+            } else {
+                f64::INFINITY
+            }
+        });
+        heap.peek().map_or(f64::INFINITY, |v| v.0)
+    }
+
+    /// Walks the tree nearest node first, offering every distance of the leaves not pruned;
+    /// `offer` returns the current pruning bound (the k-th best so far).
+    fn kth_walk(&self, q: &[f64], offer: &mut dyn FnMut(f64) -> f64) {
         let mut bound = f64::INFINITY;
         let mut stack = [(0u32, 0.0f64); 64];
         let mut top = 1;
@@ -272,26 +438,22 @@ impl KdTree {
             }
             let node = self.nodes[i as usize];
             if node.left == 0 {
-                for pos in node.start as usize..node.end as usize {
-                    let s = sq_dist(q, self.point(pos));
-                    if s < bound || best.len() < k {
-                        best.push(OrdF64(s));
-                        if best.len() > k {
-                            best.pop();
-                        }
-                        if best.len() == k {
-                            bound = best.peek().map_or(f64::INFINITY, |v| v.0);
-                        }
+                self.scan(q, node.start as usize..node.end as usize, |_, s| {
+                    if s < bound {
+                        bound = offer(s);
                     }
-                }
+                    true
+                });
             } else {
                 [stack[top], stack[top + 1]] = self.children_far_near(node, q);
                 top += 2;
             }
         }
-        best.peek().map_or(f64::INFINITY, |v| v.0)
     }
 }
+
+/// The largest `k` that [`KdTree::kth_sq_dist`] keeps in a sorted array on the stack.
+const SMALL_K: usize = 64;
 
 impl KdTree {
     /// For every node, the tag all its positions share, or `u32::MAX` when they differ
@@ -393,12 +555,56 @@ mod tests {
                     seen.dedup();
                     assert_eq!(seen.len(), want);
                 }
+                // Nearest-first visits see the same rows; skipping a node skips exactly its rows.
+                let mut visited = Vec::new();
+                tree.visit_within(
+                    q,
+                    2.0,
+                    |_| false,
+                    |pos, _| {
+                        visited.push(pos);
+                        true
+                    },
+                );
+                assert_eq!(visited.len(), all.iter().filter(|&&s| s <= 2.0).count());
+                if let Some((l, _)) = tree.children(0) {
+                    let mut kept = 0;
+                    tree.visit_within(
+                        q,
+                        2.0,
+                        |i| i == l,
+                        |pos, _| {
+                            assert!(!tree.node_range(l).contains(&pos));
+                            kept += 1;
+                            true
+                        },
+                    );
+                    let in_l = visited.iter().filter(|p| tree.node_range(l).contains(p)).count();
+                    assert_eq!(kept, visited.len() - in_l);
+                }
                 let near = tree.nearest(q);
                 assert_eq!(sq_dist(q, tree.point(near)), all[0]);
                 for k in [1, 2, 5, 17, n] {
                     assert_eq!(tree.kth_sq_dist(q, k), all[k - 1], "d={d} k={k}");
                 }
                 assert_eq!(tree.kth_sq_dist(q, n + 1), f64::INFINITY);
+            }
+        }
+    }
+
+    #[test]
+    fn no_two_rows_of_a_node_are_farther_apart_than_its_diameter() {
+        let mut rng = Rng::new(5);
+        let d = 7;
+        let data: Vec<f64> = (0..300 * d).map(|_| rng.normal() * 1e3).collect();
+        let tree = KdTree::build(&data, d);
+        for i in 0..tree.n_nodes() {
+            let r = tree.node_range(i);
+            let diam = tree.box_sq_diameter(i);
+            for a in r.clone() {
+                for b in r.clone() {
+                    assert!(sq_dist(tree.point(a), tree.point(b)) <= diam);
+                }
             }
         }
     }

@@ -51,9 +51,14 @@ impl KDistance {
 /// Every row's distance to its `k`-th nearest other row (`k ≥ 1`; infinity with fewer than
 /// `k` other rows), over a kd-tree of the rows.
 pub fn k_distances(x: &Matrix, k: usize) -> Vec<f64> {
-    let tree = KdTree::build(x.as_slice(), x.n_cols());
-    // Queries in tree order: consecutive queries are near each other and visit the same nodes,
-    // which stay in cache.
+    k_distances_in(&KdTree::build(x.as_slice(), x.n_cols()), k)
+}
+
+/// [`k_distances`] over a tree already built on the same rows (shared with DBSCAN and the
+/// curve).
+pub fn k_distances_in(tree: &KdTree, k: usize) -> Vec<f64> {
+    // Queries in tree order: blocks of neighbouring rows share one walk of the tree. The row
+    // itself is at distance 0: the k-th other row is the (k + 1)-th overall.
     let by_pos: Vec<f64> = (0..tree.len())
         .into_par_iter()
         .map(|p| tree.kth_sq_dist(tree.point(p), k + 1).sqrt())
@@ -65,11 +70,20 @@ pub fn k_distances(x: &Matrix, k: usize) -> Vec<f64> {
     out
 }
 
-fn rows_k_distances(tree: &KdTree, x: &Matrix, k: usize, rows: &[usize]) -> Vec<f64> {
-    // The row itself is at distance 0: the k-th other row is the (k + 1)-th overall.
-    rows.par_iter()
-        .map(|&r| tree.kth_sq_dist(x.row(r), k + 1).sqrt())
-        .collect()
+/// The k-distances of some rows (`rows`, in any order; the result follows it).
+fn rows_k_distances(tree: &KdTree, k: usize, rows: &[usize]) -> Vec<f64> {
+    let pos = tree.positions();
+    let mut by_pos: Vec<u32> = rows.iter().map(|&r| pos[r]).collect();
+    by_pos.sort_unstable();
+    let found: Vec<f64> = by_pos
+        .par_iter()
+        .map(|&p| tree.kth_sq_dist(tree.point(p as usize), k + 1).sqrt())
+        .collect();
+    let mut at = vec![0.0; tree.len()];
+    for (&p, v) in by_pos.iter().zip(found) {
+        at[p as usize] = v;
+    }
+    rows.iter().map(|&r| at[pos[r] as usize]).collect()
 }
 
 /// The k-distance curve for `min_samples` (≥ 2) and its suggested eps; at most `max_rows`
@@ -91,10 +105,17 @@ fn rows_k_distances(tree: &KdTree, x: &Matrix, k: usize, rows: &[usize]) -> Vec<
 /// # Ok::<(), telecluster::Error>(())
 /// ```
 pub fn curve(x: &Matrix, min_samples: usize, max_rows: usize, seed: u64) -> Result<KDistance> {
-    let (n, k) = (x.n_rows(), curve_k(min_samples, x.n_rows())?);
+    curve_in(&KdTree::build(x.as_slice(), x.n_cols()), min_samples, max_rows, seed)
+}
+
+/// [`curve`] over a tree already built on the rows (shared with DBSCAN and the scores).
+///
+/// # Errors
+/// As [`curve`].
+pub fn curve_in(tree: &KdTree, min_samples: usize, max_rows: usize, seed: u64) -> Result<KDistance> {
+    let (n, k) = (tree.len(), curve_k(min_samples, tree.len())?);
     let rows = curve_rows(n, max_rows, seed);
-    let tree = KdTree::build(x.as_slice(), x.n_cols());
-    Ok(finish(k, n, rows.len(), rows_k_distances(&tree, x, k, &rows)))
+    Ok(finish(k, n, rows.len(), rows_k_distances(tree, k, &rows)))
 }
 
 /// The same curve as [`curve`], from every row's k-distance already computed (by
