@@ -41,12 +41,16 @@ struct Report {
     k: Vec<usize>,
     inertia: Vec<f64>,
     silhouette: Vec<Option<f64>>,
+    calinski_harabasz: Vec<Option<f64>>,
+    davies_bouldin: Vec<Option<f64>>,
     knee: Option<usize>,
     best_silhouette: Option<usize>,
+    votes: Vec<telecluster::select::elbow::Vote>,
     chosen: usize,
     choice: Choice,
     weak_structure: bool,
     silhouette_sampled: Option<usize>,
+    sampled: Option<usize>,
 }
 
 /// Sweeps k = 1..k_max and prints inertia, silhouette, the knee and the chosen k.
@@ -71,12 +75,16 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
         k: e.k.clone(),
         inertia: e.inertia.clone(),
         silhouette: e.silhouette.clone(),
+        calinski_harabasz: e.calinski_harabasz.clone(),
+        davies_bouldin: e.davies_bouldin.clone(),
         knee: e.knee,
         best_silhouette: e.best_silhouette,
+        votes: e.votes.clone(),
         chosen: e.chosen,
         choice: e.choice,
         weak_structure: e.weak_structure,
         silhouette_sampled: e.silhouette_sampled,
+        sampled: e.sampled,
     };
     super::write_output(None, |w| {
         if args.json {
@@ -88,24 +96,27 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
             "k".to_string(),
             "inertia".into(),
             "silhouette".into(),
+            "calinski-harabasz".into(),
+            "davies-bouldin".into(),
             String::new(),
         ]];
         for (i, &k) in report.k.iter().enumerate() {
-            let mut marks = Vec::new();
-            if report.knee == Some(k) {
-                marks.push("knee");
-            }
-            if report.best_silhouette == Some(k) {
-                marks.push("best silhouette");
-            }
+            let mut marks: Vec<String> = report
+                .votes
+                .iter()
+                .filter(|v| v.k == k)
+                .map(|v| format!("best {}", v.criterion))
+                .collect();
             if report.chosen == k {
-                marks.push("<- chosen");
+                marks.push("<- chosen".into());
             }
             rows.push(vec![
                 k.to_string(),
                 human(report.inertia[i]),
                 report.silhouette[i].map_or("-".into(), human),
-                marks.join(", "),
+                report.calinski_harabasz[i].map_or("-".into(), human),
+                report.davies_bouldin[i].map_or("-".into(), human),
+                marks.join(", ").replace("best elbow knee", "knee"),
             ]);
         }
         super::write_columns(&rows, 0, w)

@@ -233,18 +233,22 @@ fn draw(data: &Prepared<'_>, part: &KMeansPart, plot: &PlotArgs) -> anyhow::Resu
 pub fn explain_choice(e: &Elbow, notices: Notices) {
     if e.disagree() {
         notices.say(format_args!(
-            "note: the elbow's knee is k={} but the best silhouette is at k={}; chose k={} ({})",
-            e.knee.map_or("none".into(), |k| k.to_string()),
-            e.best_silhouette.map_or("none".into(), |k| k.to_string()),
+            "note: the criteria differ ({}); chose k={} ({})",
+            telecluster::report::words::k_votes(&e.votes),
             e.chosen,
             match e.choice {
-                Choice::Knee => "the knee's silhouette is within 10% of the best",
-                _ => "the silhouette decided",
+                Choice::Tie => "a tie, broken by Calinski-Harabasz or the best silhouette",
+                _ => "the k most of them name",
             }
         ));
     }
     if e.weak_structure {
         notices.say("note: the best mean silhouette is below 0.25: the data shows no substantial clusters");
+    }
+    if let Some(n) = e.sampled {
+        notices.say(format_args!(
+            "note: the sweep over k ran on a seeded sample of {n} rows; the chosen k was then fitted on every row"
+        ));
     }
     if let Some(n) = e.silhouette_sampled {
         notices.say(format_args!(

@@ -123,12 +123,19 @@ fn elbow_reports_the_sweep() {
     assert!(v["silhouette"][2].as_f64().unwrap() > 0.8);
     assert_eq!(v["knee"], 3);
     assert_eq!(v["chosen"], 3);
+    // Every criterion's curve and vote is in the output.
+    assert!(v["calinski_harabasz"][2].as_f64().unwrap() > 0.0);
+    assert!(v["davies_bouldin"][2].as_f64().unwrap() > 0.0);
+    let votes = v["votes"].as_array().unwrap();
+    assert_eq!(votes[0]["criterion"], "knee");
+    assert_eq!(votes.len(), 4);
     wd.cmd()
         .arg("elbow")
         .arg(fixture("telemetry_seed42.csv"))
         .assert()
         .success()
-        .stdout(predicate::str::contains("knee, <- chosen"));
+        .stdout(predicate::str::contains("calinski-harabasz"))
+        .stdout(predicate::str::contains("<- chosen"));
 }
 
 #[test]

@@ -135,7 +135,15 @@ pub fn kmeans_part(data: &Prepared<'_>, p: &KMeansPartParams, progress: &mut dyn
             let e = sweep(z, &ElbowParams::new(k_max, p.engine(1)), |k| {
                 progress(Step::Elbow { k, k_max })
             })?;
-            (e.chosen_model().clone(), Some(e))
+            let model = match e.chosen_model() {
+                Some(m) => m.clone(),
+                // The sweep ran on a sample: the chosen k is fitted on every row.
+                None => {
+                    progress(Step::KMeans);
+                    p.engine(e.chosen).check()?.fit(z)?
+                }
+            };
+            (model, Some(e))
         }
     };
     let k = model.n_clusters();

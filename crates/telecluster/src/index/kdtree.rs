@@ -194,37 +194,6 @@ impl KdTree {
         }
     }
 
-    /// Calls `visit(pos, sq_dist)` for every row within squared distance `r2` of `q`
-    /// (inclusive: `sq_dist <= r2`), in tree order. `visit` returns `false` to stop early.
-    pub fn for_each_within(&self, q: &[f64], r2: f64, mut visit: impl FnMut(usize, f64) -> bool) {
-        if self.is_empty() {
-            return;
-        }
-        let mut stack = [0u32; 64];
-        let mut top = 1;
-        while top > 0 {
-            top -= 1;
-            let i = stack[top] as usize;
-            if self.box_sq_dist(i, q) > r2 {
-                continue;
-            }
-            let node = self.nodes[i];
-            if node.left == 0 {
-                let go_on = self.scan(q, node.start as usize..node.end as usize, |pos, s| {
-                    s > r2 || visit(pos, s)
-                });
-                if !go_on {
-                    return;
-                }
-            } else {
-                // Right first on the stack, so the left subtree (lower positions) comes first.
-                stack[top] = node.right;
-                stack[top + 1] = node.left;
-                top += 2;
-            }
-        }
-    }
-
     /// Squared distance from `q` to the farthest corner of node `i`'s box: every point of the
     /// node is at most this far. Each term is rounded from a difference at least as large as
     /// any point's, and rounding is monotonic, so `sq_dist(q, p)` never exceeds it.
@@ -546,11 +515,16 @@ mod tests {
                     assert_eq!(tree.count_within(q, r2, usize::MAX), want, "d={d} r2={r2}");
                     assert_eq!(tree.count_within(q, r2, 3), want.min(3));
                     let mut seen = Vec::new();
-                    tree.for_each_within(q, r2, |pos, s| {
-                        assert_eq!(s, sq_dist(q, tree.point(pos)));
-                        seen.push(tree.row(pos));
-                        true
-                    });
+                    tree.visit_within(
+                        q,
+                        r2,
+                        |_| false,
+                        |pos, s| {
+                            assert_eq!(s, sq_dist(q, tree.point(pos)));
+                            seen.push(tree.row(pos));
+                            true
+                        },
+                    );
                     seen.sort_unstable();
                     seen.dedup();
                     assert_eq!(seen.len(), want);

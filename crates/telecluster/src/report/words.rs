@@ -5,15 +5,24 @@ use crate::analysis::{EpsChosenBy, KChosenBy};
 use crate::explain::anomaly::Reason;
 use crate::select::elbow::Choice;
 
-/// How k was chosen, as a phrase: `elbow knee and silhouette agree`.
+/// How k was chosen, as a phrase: `every criterion agrees`.
 pub fn k_chosen_by(c: KChosenBy) -> &'static str {
     match c {
         KChosenBy::Given => "given",
-        KChosenBy::Elbow(Choice::Agree) => "elbow knee and silhouette agree",
-        KChosenBy::Elbow(Choice::Knee) => "elbow knee (silhouette prefers another k)",
-        KChosenBy::Elbow(Choice::Silhouette) => "silhouette (the knee's is much lower)",
+        KChosenBy::Elbow(Choice::Agree) => "knee, silhouette, Calinski-Harabasz and Davies-Bouldin agree",
+        KChosenBy::Elbow(Choice::Majority) => "most criteria (knee, silhouette, Calinski-Harabasz, Davies-Bouldin)",
+        KChosenBy::Elbow(Choice::Tie) => "a tie between criteria, broken by Calinski-Harabasz or the silhouette",
         KChosenBy::Elbow(Choice::Default) => "default (too few k to compare)",
     }
+}
+
+/// The criteria's votes as a phrase: `knee k=3, silhouette k=4, ...`.
+pub fn k_votes(votes: &[crate::select::elbow::Vote]) -> String {
+    votes
+        .iter()
+        .map(|v| format!("{} k={}", v.criterion, v.k))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// How eps was chosen, as a phrase: `k-distance knee`.

@@ -1,16 +1,31 @@
-//! Choosing K: an elbow sweep of K-Means over k = 1..k_max, its Kneedle knee, and the mean
-//! silhouette of every k ≥ 2.
+//! Choosing K: a sweep of K-Means over k = 1..k_max and four criteria on it, which vote.
+//!
+//! # The criteria
+//! - the **knee** of the inertia curve (Kneedle): where extra groups stop paying;
+//! - the best mean **silhouette** (Rousseeuw 1987): rows much closer to their own group than to
+//!   the next;
+//! - the best **Calinski-Harabasz** index (1974): between-group over within-group dispersion, per
+//!   degree of freedom (from the inertias alone);
+//! - the best (lowest) **Davies-Bouldin** index (1979): groups small against the distances
+//!   between their centres.
 //!
 //! # The rule (`--k auto`)
-//! 1. If the knee of the inertia curve and the best mean silhouette name the same k, that k.
-//! 2. If they differ, the knee — provided its silhouette is at least 90 % of the best one (the
-//!    elbow says where extra clusters stop paying; a near-best silhouette says the split is
-//!    real). The result notes the disagreement.
-//! 3. Otherwise the best silhouette's k, again noting the disagreement.
-//! 4. With neither (fewer than three k values), k = 1.
+//! Each criterion names a k; the k named most often wins. A tie goes to the Calinski-Harabasz
+//! k if it is among the tied, else to the tied k with the best silhouette. With no criterion
+//! (fewer than two k values), k = 1.
+//!
+//! Why a vote: each criterion fails in its own way. The knee alone underestimates as soon as
+//! groups are many or unequal (the curve bends at the first big drop); the silhouette favours
+//! merging close groups; Calinski-Harabasz and Davies-Bouldin drift with unequal spreads. On the
+//! k-choice suite (`bench/kchoice.py`: 2 to 30 groups, 2 to 16 features, sizes up to 20:1,
+//! spreads up to 4:1, half with 1 % anomalies, and four public labelled sets) the vote finds
+//! the true k more often than any one of them (BENCHMARKS.md).
 //!
 //! A best mean silhouette below 0.25 means no substantial structure (Kaufman & Rousseeuw); the
 //! result flags it as `weak_structure`.
+//!
+//! Above [`DEFAULT_MAX_SWEEP_ROWS`] rows the sweep runs on a seeded uniform sample; the caller
+//! then fits the chosen k on every row.
 
 use serde::Serialize;
 
@@ -19,11 +34,16 @@ use super::silhouette::{mean_silhouette, DEFAULT_MAX_EXACT};
 use crate::cluster::{KMeans, KMeansParams};
 use crate::error::{Error, Param, Result};
 use crate::matrix::Matrix;
+use crate::rng::Rng;
 
-/// Share of the best silhouette the knee's k must reach to be preferred (rule 2).
-const KNEE_SILHOUETTE_SHARE: f64 = 0.9;
 /// Below this best mean silhouette the data has no substantial cluster structure.
 const WEAK_STRUCTURE: f64 = 0.25;
+
+/// Rows above which the sweep runs on a seeded uniform sample of this many rows
+/// ([`ElbowParams::max_sweep_rows`]'s default). Fifty thousand rows place the centres of 35
+/// groups of 1 % of the rows from about 500 rows each, and keep a sweep on a million rows under
+/// a second of the final fit.
+pub const DEFAULT_MAX_SWEEP_ROWS: usize = 50_000;
 
 /// How to sweep.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +52,7 @@ pub struct ElbowParams {
     kmeans: KMeansParams,
     sensitivity: f64,
     max_exact_silhouette: usize,
+    max_sweep_rows: usize,
 }
 
 impl ElbowParams {
@@ -43,7 +64,15 @@ impl ElbowParams {
             kmeans,
             sensitivity: 1.0,
             max_exact_silhouette: DEFAULT_MAX_EXACT,
+            max_sweep_rows: DEFAULT_MAX_SWEEP_ROWS,
         }
+    }
+
+    /// Rows above which the sweep runs on a seeded uniform sample of this size (the seed is
+    /// the K-Means seed). The caller fits the chosen k on every row: see [`Elbow::sampled`].
+    pub fn max_sweep_rows(mut self, n: usize) -> Self {
+        self.max_sweep_rows = n.max(1);
+        self
     }
 
     /// Kneedle's sensitivity (see [`super::kneedle`]).
@@ -63,14 +92,48 @@ impl ElbowParams {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Choice {
-    /// Knee and best silhouette agree.
+    /// Every criterion names the same k.
     Agree,
-    /// They disagree; the knee's silhouette is close enough to the best.
-    Knee,
-    /// They disagree; the silhouette decided.
-    Silhouette,
+    /// More criteria name it than any other k.
+    Majority,
+    /// A tie between ks, broken by Calinski-Harabasz or the silhouette.
+    Tie,
     /// Too few k values to decide: k = 1.
     Default,
+}
+
+/// A criterion that votes for a k.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Criterion {
+    /// The knee of the inertia curve.
+    Knee,
+    /// The best mean silhouette.
+    Silhouette,
+    /// The best Calinski-Harabasz index.
+    CalinskiHarabasz,
+    /// The best (lowest) Davies-Bouldin index.
+    DaviesBouldin,
+}
+
+impl std::fmt::Display for Criterion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Criterion::Knee => "elbow knee",
+            Criterion::Silhouette => "silhouette",
+            Criterion::CalinskiHarabasz => "Calinski-Harabasz",
+            Criterion::DaviesBouldin => "Davies-Bouldin",
+        })
+    }
+}
+
+/// One criterion's vote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Vote {
+    /// Who votes.
+    pub criterion: Criterion,
+    /// For which k.
+    pub k: usize,
 }
 
 /// The sweep's results.
@@ -82,32 +145,44 @@ pub struct Elbow {
     pub inertia: Vec<f64>,
     /// Mean silhouette per k (`None` for k = 1 or when undefined).
     pub silhouette: Vec<Option<f64>>,
+    /// Calinski-Harabasz index per k (`None` for k = 1 or a perfect fit): between-group over
+    /// within-group dispersion, each per degree of freedom. Computed from the inertias alone.
+    pub calinski_harabasz: Vec<Option<f64>>,
+    /// Davies-Bouldin index per k (`None` for k = 1): the mean over groups of the worst
+    /// `(spread_i + spread_j) / centre distance`; lower is better.
+    pub davies_bouldin: Vec<Option<f64>>,
     /// Rows the silhouettes were computed on, when sampled.
     pub silhouette_sampled: Option<usize>,
+    /// Rows the sweep ran on, when a sample of the input (inertias are then the sample's).
+    pub sampled: Option<usize>,
     /// The knee of the inertia curve.
     pub knee: Option<usize>,
     /// The k with the best mean silhouette.
     pub best_silhouette: Option<usize>,
+    /// Each criterion's k, in the order knee, silhouette, Calinski-Harabasz, Davies-Bouldin
+    /// (criteria without a k are absent).
+    pub votes: Vec<Vote>,
     /// The k the rule picks.
     pub chosen: usize,
     /// Which branch of the rule picked it.
     pub choice: Choice,
     /// The best mean silhouette is below 0.25.
     pub weak_structure: bool,
-    /// The fitted model of every k, in k order.
+    /// The fitted model of every k, in k order (on the sample, when [`Elbow::sampled`]).
     #[serde(skip)]
     pub models: Vec<KMeans>,
 }
 
 impl Elbow {
-    /// The fitted model of the chosen k.
-    pub fn chosen_model(&self) -> &KMeans {
-        &self.models[self.chosen - 1]
+    /// The fitted model of the chosen k, when the sweep ran on every row (`None` after a
+    /// sampled sweep: fit the chosen k on the rows).
+    pub fn chosen_model(&self) -> Option<&KMeans> {
+        self.sampled.is_none().then(|| &self.models[self.chosen - 1])
     }
 
-    /// True when knee and silhouette name different k.
+    /// True when the criteria name different k.
     pub fn disagree(&self) -> bool {
-        matches!(self.choice, Choice::Knee | Choice::Silhouette)
+        matches!(self.choice, Choice::Majority | Choice::Tie)
     }
 }
 
@@ -119,9 +194,16 @@ pub fn sweep(x: &Matrix, params: &ElbowParams, mut progress: impl FnMut(usize)) 
     if params.k_max == 0 {
         return Err(Error::invalid(Param::KMax, 0, "must be >= 1"));
     }
+    let seed = params.kmeans.clone().check()?.seed();
+    let sample = (x.n_rows() > params.max_sweep_rows).then(|| {
+        let idx = Rng::new(seed).sample_indices(x.n_rows(), params.max_sweep_rows);
+        x.select_rows(&idx)
+    });
+    let x = sample.as_ref().unwrap_or(x);
     let k_max = params.k_max.min(x.n_rows());
     let mut models = Vec::with_capacity(k_max);
     let mut silhouette = Vec::with_capacity(k_max);
+    let mut davies_bouldin = Vec::with_capacity(k_max);
     let mut sampled = None;
     for k in 1..=k_max {
         progress(k);
@@ -135,35 +217,52 @@ pub fn sweep(x: &Matrix, params: &ElbowParams, mut progress: impl FnMut(usize)) 
             sampled = sampled.or(s.sampled);
         }
         silhouette.push(s.map(|s| s.mean));
+        // As for Calinski-Harabasz, k = n (every row its own group) is no partition to judge.
+        davies_bouldin.push(
+            (k >= 2 && k < x.n_rows())
+                .then(|| davies_bouldin_index(x, m.labels(), k))
+                .flatten(),
+        );
         models.push(m);
     }
     let k: Vec<usize> = (1..=k_max).collect();
     let inertia: Vec<f64> = models.iter().map(KMeans::inertia).collect();
+    let calinski_harabasz = calinski_harabasz(&inertia, x.n_rows());
     let kf: Vec<f64> = k.iter().map(|&v| v as f64).collect();
     let knee = knee(&kf, &inertia, params.sensitivity, Shape::ConvexDecreasing).map(|i| i + 1);
-    let best =
+    let best_of = |v: &[Option<f64>], lower: bool| {
         (0..k_max)
-            .filter_map(|i| silhouette[i].map(|s| (i + 1, s)))
+            .filter_map(|i| v[i].map(|s| (i + 1, if lower { -s } else { s })))
             .fold(None, |b: Option<(usize, f64)>, (k, s)| match b {
                 Some((_, bs)) if bs >= s => b,
                 _ => Some((k, s)),
-            });
-    let (chosen, choice) = match (knee, best) {
-        (Some(kn), Some((kb, _))) if kn == kb => (kn, Choice::Agree),
-        (Some(kn), Some((_, sb))) if silhouette[kn - 1].is_some_and(|s| s >= KNEE_SILHOUETTE_SHARE * sb) => {
-            (kn, Choice::Knee)
-        }
-        (_, Some((kb, _))) => (kb, Choice::Silhouette),
-        (Some(kn), None) => (kn, Choice::Knee),
-        (None, None) => (1, Choice::Default),
+            })
     };
+    let best = best_of(&silhouette, false);
+    let votes: Vec<Vote> = [
+        (Criterion::Knee, knee),
+        (Criterion::Silhouette, best.map(|b| b.0)),
+        (
+            Criterion::CalinskiHarabasz,
+            best_of(&calinski_harabasz, false).map(|b| b.0),
+        ),
+        (Criterion::DaviesBouldin, best_of(&davies_bouldin, true).map(|b| b.0)),
+    ]
+    .into_iter()
+    .filter_map(|(criterion, k)| k.map(|k| Vote { criterion, k }))
+    .collect();
+    let (chosen, choice) = decide(&votes, &silhouette);
     Ok(Elbow {
         k,
         inertia,
         silhouette,
+        calinski_harabasz,
+        davies_bouldin,
         silhouette_sampled: sampled,
+        sampled: sample.as_ref().map(Matrix::n_rows),
         knee,
         best_silhouette: best.map(|b| b.0),
+        votes,
         chosen,
         choice,
         weak_structure: best.is_some_and(|b| b.1 < WEAK_STRUCTURE),
@@ -171,10 +270,111 @@ pub fn sweep(x: &Matrix, params: &ElbowParams, mut progress: impl FnMut(usize)) 
     })
 }
 
+/// The vote: the k most criteria name; a tie to Calinski-Harabasz's k when tied, else to the
+/// tied k with the best silhouette (the smaller k on equal silhouettes).
+fn decide(votes: &[Vote], silhouette: &[Option<f64>]) -> (usize, Choice) {
+    if votes.is_empty() {
+        return (1, Choice::Default);
+    }
+    let count = |k: usize| votes.iter().filter(|v| v.k == k).count();
+    let top = votes.iter().map(|v| count(v.k)).max().unwrap_or(0);
+    let mut tied: Vec<usize> = votes.iter().map(|v| v.k).filter(|&k| count(k) == top).collect();
+    tied.sort_unstable();
+    tied.dedup();
+    if tied.len() == 1 {
+        let choice = if top == votes.len() {
+            Choice::Agree
+        } else {
+            Choice::Majority
+        };
+        return (tied[0], choice);
+    }
+    let ch = votes
+        .iter()
+        .find(|v| v.criterion == Criterion::CalinskiHarabasz)
+        .map(|v| v.k);
+    let k = match ch {
+        Some(k) if tied.contains(&k) => k,
+        _ => tied
+            .iter()
+            .copied()
+            .fold(None, |b: Option<(usize, f64)>, k| {
+                let s = silhouette.get(k - 1).copied().flatten().unwrap_or(f64::NEG_INFINITY);
+                match b {
+                    Some((_, bs)) if bs >= s => b,
+                    _ => Some((k, s)),
+                }
+            })
+            .map_or(tied[0], |b| b.0),
+    };
+    (k, Choice::Tie)
+}
+
+/// The Davies-Bouldin index of a partition (scikit-learn's `davies_bouldin_score`): centres
+/// are the groups' means, a group's spread the mean distance of its rows to its centre; the
+/// index is the mean over groups of the largest `(spread_i + spread_j) / |centre_i − centre_j|`.
+/// `None` with fewer than two non-empty groups.
+pub fn davies_bouldin_index(x: &Matrix, labels: &[u32], k: usize) -> Option<f64> {
+    let d = x.n_cols();
+    let mut sums = vec![0.0; k * d];
+    let mut sizes = vec![0usize; k];
+    for (i, &l) in labels.iter().enumerate() {
+        sizes[l as usize] += 1;
+        for (s, v) in sums[l as usize * d..(l as usize + 1) * d].iter_mut().zip(x.row(i)) {
+            *s += v;
+        }
+    }
+    let groups: Vec<usize> = (0..k).filter(|&j| sizes[j] > 0).collect();
+    if groups.len() < 2 {
+        return None;
+    }
+    let centre = |j: usize| -> Vec<f64> { sums[j * d..(j + 1) * d].iter().map(|s| s / sizes[j] as f64).collect() };
+    let centres: Vec<Vec<f64>> = (0..k).map(centre).collect();
+    let mut spread = vec![0.0; k];
+    for (i, &l) in labels.iter().enumerate() {
+        spread[l as usize] += crate::metric::sq_dist(x.row(i), &centres[l as usize]).sqrt();
+    }
+    for &j in &groups {
+        spread[j] /= sizes[j] as f64;
+    }
+    let worst: f64 = groups
+        .iter()
+        .map(|&a| {
+            groups
+                .iter()
+                .filter(|&&b| b != a)
+                .map(|&b| {
+                    let m = crate::metric::sq_dist(&centres[a], &centres[b]).sqrt();
+                    if m > 0.0 {
+                        (spread[a] + spread[b]) / m
+                    } else {
+                        0.0
+                    }
+                })
+                .fold(0.0, f64::max)
+        })
+        .sum();
+    Some(worst / groups.len() as f64)
+}
+
+/// The Calinski-Harabasz index of each k from the inertias (`inertia[0]` is k = 1, the total
+/// sum of squares): `(B / (k − 1)) / (W / (n − k))` with W the inertia and B = total − W.
+/// `None` for k = 1, k ≥ n, or W = 0.
+pub fn calinski_harabasz(inertia: &[f64], n: usize) -> Vec<Option<f64>> {
+    let total = inertia.first().copied().unwrap_or(0.0);
+    inertia
+        .iter()
+        .enumerate()
+        .map(|(i, &w)| {
+            let k = i + 1;
+            (k >= 2 && k < n && w > 0.0).then(|| ((total - w).max(0.0) / (k - 1) as f64) / (w / (n - k) as f64))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::Rng;
 
     fn blobs(k: usize, seed: u64) -> Matrix {
         let mut rng = Rng::new(seed);
@@ -199,11 +399,50 @@ mod tests {
             // Four blobs in a zigzag: the biggest inertia drop is at k = 2, so the knee says 2
             // and the silhouette overrules it.
             assert_eq!(e.disagree(), e.knee != Some(k));
-            assert_eq!(e.chosen_model().n_clusters(), k);
+            assert_eq!(e.chosen_model().map(KMeans::n_clusters), Some(k));
             assert!(!e.weak_structure);
             assert_eq!(e.silhouette[0], None);
             assert!(e.inertia.windows(2).all(|w| w[1] <= w[0] * (1.0 + 1e-12)));
         }
+    }
+
+    #[test]
+    fn calinski_harabasz_is_between_over_within_dispersion() {
+        let x = blobs(3, 5);
+        let e = sweep(&x, &ElbowParams::new(5, KMeansParams::new(1)), |_| {}).unwrap();
+        let n = x.n_rows();
+        let mean: Vec<f64> = (0..2)
+            .map(|f| (0..n).map(|i| x.row(i)[f]).sum::<f64>() / n as f64)
+            .collect();
+        for (i, m) in e.models.iter().enumerate().skip(1) {
+            let k = i + 1;
+            // Between-group dispersion from the centroids and sizes, directly.
+            let b: f64 = (0..k)
+                .map(|j| {
+                    let c = m.centroids().row(j);
+                    m.sizes()[j] as f64 * ((c[0] - mean[0]).powi(2) + (c[1] - mean[1]).powi(2))
+                })
+                .sum();
+            let want = (b / (k - 1) as f64) / (m.inertia() / (n - k) as f64);
+            let got = e.calinski_harabasz[i].unwrap();
+            assert!((got - want).abs() <= 1e-9 * want, "k={k}: {got} vs {want}");
+        }
+        assert_eq!(e.calinski_harabasz[0], None);
+        assert_eq!(calinski_harabasz(&[4.0, 0.0], 2), [None, None]);
+    }
+
+    #[test]
+    fn many_rows_are_swept_on_a_sample_and_say_so() {
+        let x = blobs(4, 9);
+        let full = sweep(&x, &ElbowParams::new(6, KMeansParams::new(1)), |_| {}).unwrap();
+        let p = ElbowParams::new(6, KMeansParams::new(1)).max_sweep_rows(120);
+        let s = sweep(&x, &p, |_| {}).unwrap();
+        assert_eq!((full.sampled, s.sampled), (None, Some(120)));
+        assert!(s.chosen_model().is_none() && full.chosen_model().is_some());
+        assert_eq!(s.chosen, full.chosen);
+        // Inertias are the sample's: half the rows, about half the sum.
+        let ratio = s.inertia[0] / full.inertia[0];
+        assert!((0.3..0.7).contains(&ratio), "{ratio}");
     }
 
     #[test]

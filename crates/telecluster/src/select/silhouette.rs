@@ -8,7 +8,6 @@
 
 use rayon::prelude::*;
 
-use crate::cluster::distance::{sq_dist, CHUNK_ROWS};
 use crate::matrix::Matrix;
 use crate::rng::Rng;
 
@@ -37,18 +36,35 @@ pub fn silhouette_samples(x: &Matrix, labels: &[u32], n_labels: usize) -> Option
     if distinct < 2 || distinct > n - 1 {
         return None;
     }
-    let data = x.as_slice();
-    let out: Vec<f64> = data
-        .par_chunks(CHUNK_ROWS * d)
-        .enumerate()
-        .flat_map_iter(|(c, rows)| {
-            let mut per_cluster = vec![0.0; n_labels];
-            let sizes = &sizes;
-            rows.chunks_exact(d).enumerate().map(move |(r, xi)| {
-                let i = c * CHUNK_ROWS + r;
-                per_cluster.fill(0.0);
-                for (xj, &lj) in data.chunks_exact(d).zip(labels) {
-                    per_cluster[lj as usize] += sq_dist(xi, xj).sqrt();
+    // Rows regrouped by cluster, one column per feature: each row's distance sums to a
+    // cluster then run over contiguous memory, four lanes at a time.
+    let mut start = vec![0usize; n_labels + 1];
+    for l in 0..n_labels {
+        start[l + 1] = start[l] + sizes[l];
+    }
+    let mut next = start.clone();
+    let mut cols = vec![0.0; n * d];
+    for (i, &l) in labels.iter().enumerate() {
+        let at = next[l as usize];
+        next[l as usize] += 1;
+        for f in 0..d {
+            cols[f * n + at] = x.row(i)[f];
+        }
+    }
+    let (cols, start, sizes) = (&cols, &start, &sizes);
+    let out: Vec<f64> = (0..n)
+        .into_par_iter()
+        .with_min_len(16)
+        .map_init(
+            || vec![0.0; n_labels],
+            |per_cluster, i| {
+                for l in 0..n_labels {
+                    per_cluster[l] = crate::simd::run(SumOfDistances {
+                        q: x.row(i),
+                        cols,
+                        n,
+                        range: start[l]..start[l + 1],
+                    });
                 }
                 let own = labels[i] as usize;
                 if sizes[own] <= 1 {
@@ -65,10 +81,57 @@ pub fn silhouette_samples(x: &Matrix, labels: &[u32], n_labels: usize) -> Option
                 } else {
                     0.0
                 }
-            })
-        })
+            },
+        )
         .collect();
     Some(out)
+}
+
+/// Rows per block of [`SumOfDistances`]: their squared distances are built feature by feature
+/// in a buffer on the stack.
+const BLOCK: usize = 64;
+
+/// The sum of the distances from `q` to the rows `range` of `cols` (feature `f` of row `j` at
+/// `cols[f * n + j]`). Each distance is summed over features in order; the distances are added
+/// in four lanes.
+struct SumOfDistances<'a> {
+    q: &'a [f64],
+    cols: &'a [f64],
+    n: usize,
+    range: std::ops::Range<usize>,
+}
+
+impl crate::simd::Kernel for SumOfDistances<'_> {
+    type Output = f64;
+    #[inline(always)]
+    fn run(self) -> f64 {
+        let mut lanes = [0.0f64; 4];
+        let mut buf = [0.0f64; BLOCK];
+        let mut j0 = self.range.start;
+        while j0 < self.range.end {
+            let m = (self.range.end - j0).min(BLOCK);
+            let b = &mut buf[..m];
+            b.fill(0.0);
+            for (f, &qf) in self.q.iter().enumerate() {
+                let col = &self.cols[f * self.n + j0..f * self.n + j0 + m];
+                for (acc, &v) in b.iter_mut().zip(col) {
+                    let t = qf - v;
+                    *acc += t * t;
+                }
+            }
+            let mut quads = b.chunks_exact(4);
+            for c in &mut quads {
+                for l in 0..4 {
+                    lanes[l] += c[l].sqrt();
+                }
+            }
+            for (l, &v) in quads.remainder().iter().enumerate() {
+                lanes[l] += v.sqrt();
+            }
+            j0 += m;
+        }
+        (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+    }
 }
 
 /// Mean silhouette; exact up to `max_exact` rows, else on a stratified sample of that many

@@ -121,6 +121,24 @@ pub enum Refine {
     Auto,
 }
 
+/// Runs that must land on the best inertia before a large fit stops short of `n_init`.
+pub const AGREEING_RUNS: usize = 2;
+
+/// Rows from which k-means++ draws its centres from a seeded uniform sample of the rows (at
+/// least 100 per centre): the seeding costs O(rows × k × d × (2 + ln k)), more than the
+/// iterations that follow on wide data, and a sample of this size places the centres as well.
+pub const SEEDING_SAMPLE_ROWS: usize = 20_000;
+
+fn seeding_rows(k: usize) -> usize {
+    SEEDING_SAMPLE_ROWS.max(100 * k)
+}
+
+/// Two runs reached the same optimum: the same partition gives the same inertia up to the
+/// order of its sums.
+fn same_inertia(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
+}
+
 /// Rows up to which [`Refine::Auto`] refines.
 pub const REFINE_MAX_ROWS: usize = 100_000;
 
@@ -326,6 +344,10 @@ impl KMeansValidParams {
         let one_run = |run: usize| {
             let mut rng = Rng::stream(p.seed, run as u64);
             let init = match &p.init {
+                Init::KMeansPlusPlus if n > seeding_rows(k) => {
+                    let idx = rng.sample_indices(n, seeding_rows(k));
+                    kmeans_plus_plus(&x.select_rows(&idx), k, &mut rng)
+                }
                 Init::KMeansPlusPlus => kmeans_plus_plus(x, k, &mut rng),
                 Init::Random => random_rows(x, k, &mut rng),
                 Init::Given(c) => c.as_slice().to_vec(),
@@ -345,7 +367,28 @@ impl KMeansValidParams {
             let runs: Vec<_> = (0..self.n_init()).into_par_iter().map(one_run).collect();
             runs.into_iter().reduce(better)
         } else {
-            (0..self.n_init()).map(one_run).reduce(better)
+            // One run at a time, stopping once the best inertia has been reached by
+            // AGREEING_RUNS runs: they found the same optimum from different starts.
+            let mut best: Option<(Run, usize)> = None;
+            for run in 0..self.n_init() {
+                let r = one_run(run);
+                best = Some(match best {
+                    None => (r, 1),
+                    Some((b, agree)) if same_inertia(r.inertia, b.inertia) => (better(b, r), agree + 1),
+                    Some((b, agree)) => {
+                        if r.inertia < b.inertia {
+                            (r, 1)
+                        } else {
+                            (b, agree)
+                        }
+                    }
+                });
+                let sampled_starts = !matches!(p.init, Init::Given(_));
+                if sampled_starts && best.as_ref().is_some_and(|b| b.1 >= AGREEING_RUNS) {
+                    break;
+                }
+            }
+            best.map(|b| b.0)
         }
         .expect("n_init >= 1");
         let best = if refine_winner { refined(best) } else { best };

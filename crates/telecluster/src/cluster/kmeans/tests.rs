@@ -238,3 +238,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn large_fits_stop_once_two_runs_agree_and_seed_from_a_sample() {
+    // 8 well-separated groups, n·k above the side-by-side limit: runs go one at a time.
+    let centres: Vec<[f64; 2]> = (0..8).map(|i| [20.0 * (i % 4) as f64, 20.0 * (i / 4) as f64]).collect();
+    let x = blobs(20_000, &centres, 1.0, 4);
+    assert!(x.n_rows() * 8 > 1 << 20 && x.n_rows() > SEEDING_SAMPLE_ROWS);
+    let fit = |n_init: usize| {
+        KMeansParams::new(8)
+            .n_init(n_init)
+            .refine(Refine::Never)
+            .check()
+            .unwrap()
+            .fit(&x)
+            .unwrap()
+    };
+    let (two, ten) = (fit(2), fit(10));
+    // Every start finds the eight groups, so the first two runs agree and ten stops there.
+    assert_eq!(ten.labels(), two.labels());
+    assert_eq!(ten.inertia().to_bits(), two.inertia().to_bits());
+    assert!(same_inertia(fit(1).inertia(), two.inertia()));
+    let sizes = ten.sizes();
+    assert!(sizes.iter().all(|&s| s == 20_000), "{sizes:?}");
+    assert!(same_inertia(1.0, 1.0 + 1e-12) && !same_inertia(1.0, 1.0 + 1e-6));
+}
