@@ -10,7 +10,23 @@ use clap::{CommandFactory, FromArgMatches};
 /// The exit code of a run stopped by Ctrl-C (or SIGTERM): 128 + SIGINT, as shells report it.
 const EXIT_INTERRUPTED: i32 = 130;
 
+/// glibc raises its mmap threshold each time a large block is freed; blocks of up to 32 MiB
+/// then come from the heap and stay with the process after they are freed. On a million rows a
+/// `report` held about 50 MiB it no longer used (309 MiB peak against 255 MiB with this). A
+/// fixed threshold sends large blocks back to the system when freed.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn return_large_blocks() {
+    // SAFETY: mallopt only sets an allocator parameter, before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn return_large_blocks() {}
+
 fn main() -> ExitCode {
+    return_large_blocks();
     // Stop at once on Ctrl-C: computations hold no state worth saving, and an output being
     // written is a temporary file, removed here, so the old output (or none) stays.
     let _ = ctrlc::set_handler(|| {

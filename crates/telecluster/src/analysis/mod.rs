@@ -214,7 +214,7 @@ pub struct Analysis {
     #[serde(flatten)]
     pub header: Header,
     /// Entity ids (or row numbers), by row.
-    pub ids: Vec<String>,
+    pub ids: Ids,
     /// The K-Means part.
     pub kmeans: KMeansPart,
     /// The DBSCAN part.
@@ -228,9 +228,45 @@ pub struct Analysis {
     /// The seed of the pictures' row samples.
     #[serde(skip)]
     pub seed: u64,
-    /// The rows in original units.
-    #[serde(skip)]
-    pub x: Matrix,
+}
+
+/// Each row's entity id, or its row number ("row 1", "row 2", ...) when the input names none:
+/// written out as the list of strings either way, without holding a million "row N" strings.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Ids {
+    /// The input's id column.
+    Given(Vec<String>),
+    /// No id column: the rows are numbered from 1.
+    RowNumbers(usize),
+}
+
+impl Ids {
+    /// Row `i`'s id.
+    pub fn get(&self, i: usize) -> String {
+        match self {
+            Ids::Given(v) => v[i].clone(),
+            Ids::RowNumbers(_) => format!("row {}", i + 1),
+        }
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Ids::Given(v) => v.len(),
+            Ids::RowNumbers(n) => *n,
+        }
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Serialize for Ids {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq((0..self.len()).map(|i| self.get(i)))
+    }
 }
 
 /// Runs every part on `table`; `progress` is told as each long step starts.
@@ -258,14 +294,16 @@ pub fn analyse(table: &Table, p: &AnalysisParams, progress: &mut dyn FnMut(Step)
     let view = plane(table, data.z(), data.prep(), &centroids, p.axes.as_ref())?;
     Ok(Analysis {
         header: data.header(),
-        ids: (0..table.n_rows()).map(|i| table.label(i)).collect(),
+        ids: match table.ids() {
+            Some(c) => Ids::Given(c.values.clone()),
+            None => Ids::RowNumbers(table.n_rows()),
+        },
         kmeans,
         dbscan,
         hierarchy,
         consensus,
         view,
         seed: p.kmeans.seed,
-        x: table.x().clone(),
     })
 }
 

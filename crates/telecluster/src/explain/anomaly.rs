@@ -98,19 +98,23 @@ pub fn explain_in(model: &Dbscan, z: &Matrix, tree: &KdTree, original: &Matrix, 
     let labels = model.labels();
     let core = model.is_core();
 
-    // Reference cluster: own, or the nearest core row's.
-    let core_rows = model.core_indices();
-    let core_matrix = z.select_rows(&core_rows);
-    let core_tree = KdTree::build(core_matrix.as_slice(), z.n_cols());
+    // Reference cluster: own, or the nearest core row's (the first in tree order among
+    // equals), searched in the shared tree with the nodes that hold no core row skipped.
+    let core_at: Vec<bool> = (0..tree.len()).map(|p| core[tree.row(p)]).collect();
+    let mut node_has_core = vec![false; tree.n_nodes()];
+    for i in (0..tree.n_nodes()).rev() {
+        node_has_core[i] = match tree.children(i) {
+            Some((l, r)) => node_has_core[l] || node_has_core[r],
+            None => tree.node_range(i).any(|p| core_at[p]),
+        };
+    }
     let reference: Vec<Option<u32>> = (0..n)
         .into_par_iter()
         .map(|i| match labels[i] {
             Label::Cluster(c) => Some(c),
-            Label::Noise if core_tree.is_empty() => None,
-            Label::Noise => {
-                let nearest = core_tree.nearest(z.row(i));
-                labels[core_rows[core_tree.row(nearest)]].cluster()
-            }
+            Label::Noise => tree
+                .nearest_matching(z.row(i), |node| !node_has_core[node], |p| core_at[p])
+                .and_then(|(_, p)| labels[tree.row(p)].cluster()),
         })
         .collect();
 

@@ -38,34 +38,26 @@ pub struct KdTree {
     boxes: Vec<f64>,
 }
 
-impl KdTree {
-    /// Builds the tree over `data` (`n × d`, row-major, `d ≥ 1`).
-    pub fn build(data: &[f64], d: usize) -> KdTree {
-        assert!(d >= 1, "a kd-tree needs at least one feature");
-        let n = data.len() / d;
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        let mut tree = KdTree {
-            d,
-            order: Vec::new(),
-            pts: Vec::new(),
-            nodes: Vec::with_capacity(2 * n.div_ceil(LEAF) + 1),
+/// Rows above which the two halves of a node are built on separate threads.
+pub const PARALLEL_ROWS: usize = 32_768;
+
+/// Nodes (in preorder, child indices counted from the first) and their boxes, as the build
+/// makes them.
+struct Subtree {
+    nodes: Vec<Node>,
+    boxes: Vec<f64>,
+}
+
+impl Subtree {
+    fn empty() -> Self {
+        Subtree {
+            nodes: Vec::new(),
             boxes: Vec::new(),
-        };
-        if n > 0 {
-            tree.split(data, &mut order, 0);
         }
-        let mut pts = Vec::with_capacity(n * d);
-        for &r in &order {
-            pts.extend_from_slice(&data[r as usize * d..(r as usize + 1) * d]);
-        }
-        tree.order = order;
-        tree.pts = pts;
-        tree
     }
 
     /// Adds the node over `rows` (positions `start..` in the final order) and its subtree.
-    fn split(&mut self, data: &[f64], rows: &mut [u32], start: usize) -> u32 {
-        let d = self.d;
+    fn split(&mut self, data: &[f64], d: usize, rows: &mut [u32], start: usize) -> u32 {
         let id = self.nodes.len() as u32;
         let mut lo = vec![f64::INFINITY; d];
         let mut hi = vec![f64::NEG_INFINITY; d];
@@ -100,12 +92,62 @@ impl KdTree {
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then(ka.1.cmp(&kb.1))
         });
+        let parallel = rows.len() > PARALLEL_ROWS;
         let (left_rows, right_rows) = rows.split_at_mut(mid);
-        let left = self.split(data, left_rows, start);
-        let right = self.split(data, right_rows, start + mid);
+        let (left, right) = if parallel {
+            let (mut l, mut r) = (Subtree::empty(), Subtree::empty());
+            rayon::join(
+                || l.split(data, d, left_rows, start),
+                || r.split(data, d, right_rows, start + mid),
+            );
+            (self.append(l), self.append(r))
+        } else {
+            let left = self.split(data, d, left_rows, start);
+            (left, self.split(data, d, right_rows, start + mid))
+        };
         self.nodes[id as usize].left = left;
         self.nodes[id as usize].right = right;
         id
+    }
+
+    /// Appends a subtree built on its own, shifting its child indices; returns its root's index.
+    fn append(&mut self, sub: Subtree) -> u32 {
+        let base = self.nodes.len() as u32;
+        self.nodes.extend(sub.nodes.into_iter().map(|mut node| {
+            if node.left != 0 {
+                node.left += base;
+                node.right += base;
+            }
+            node
+        }));
+        self.boxes.extend_from_slice(&sub.boxes);
+        base
+    }
+}
+
+impl KdTree {
+    /// Builds the tree over `data` (`n × d`, row-major, `d ≥ 1`). Subtrees of more than
+    /// [`PARALLEL_ROWS`] rows are built side by side; the tree is the same for any thread count.
+    pub fn build(data: &[f64], d: usize) -> KdTree {
+        assert!(d >= 1, "a kd-tree needs at least one feature");
+        let n = data.len() / d;
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        let mut sub = Subtree::empty();
+        if n > 0 {
+            sub.nodes.reserve(2 * n.div_ceil(LEAF) + 1);
+            sub.split(data, d, &mut order, 0);
+        }
+        let mut pts = Vec::with_capacity(n * d);
+        for &r in &order {
+            pts.extend_from_slice(&data[r as usize * d..(r as usize + 1) * d]);
+        }
+        KdTree {
+            d,
+            order,
+            pts,
+            nodes: sub.nodes,
+            boxes: sub.boxes,
+        }
     }
 
     /// Number of rows.
@@ -311,6 +353,19 @@ impl KdTree {
         }
     }
 
+    /// The nearest position to `q` that `keep` accepts, as `(sq_dist, pos)` (the lowest
+    /// position among equals), skipping the nodes `skip_node` names (nodes with no position to
+    /// keep, so that the search does not scan them); `None` when no position is kept.
+    pub fn nearest_matching(
+        &self,
+        q: &[f64],
+        skip_node: impl Fn(usize) -> bool,
+        keep: impl Fn(usize) -> bool,
+    ) -> Option<(f64, usize)> {
+        let best = self.nearest_where(q, f64::INFINITY, skip_node, keep);
+        (best.1 != usize::MAX).then_some(best)
+    }
+
     /// Tree position of the row nearest to `q` (the lowest position among equals); the tree
     /// must not be empty.
     pub fn nearest(&self, q: &[f64]) -> usize {
@@ -360,13 +415,73 @@ impl KdTree {
     /// The `k`-th smallest squared distance from `q` to the rows (1-based, duplicates and `q`
     /// itself included); infinity when there are fewer than `k` rows.
     pub fn kth_sq_dist(&self, q: &[f64], k: usize) -> f64 {
+        self.kth_with(k, |offer| {
+            self.kth_walk(q, 0, f64::INFINITY, offer);
+        })
+    }
+
+    /// [`KdTree::kth_sq_dist`] of every row, by tree position, each searched outward from its
+    /// own leaf: the leaf first, then the sibling of each ancestor in turn, stopping as soon as
+    /// the k-th distance so far fits inside an ancestor's box (nothing outside it can be
+    /// nearer). The values are the same as from the root; most rows never go above a few
+    /// levels.
+    pub fn kth_sq_dists_of_rows(&self, k: usize) -> Vec<f64> {
+        use rayon::prelude::*;
+        let mut parent = vec![0u32; self.nodes.len()];
+        let mut leaf_of = vec![0u32; self.len()];
+        for (i, node) in self.nodes.iter().enumerate() {
+            if node.left == 0 {
+                leaf_of[node.start as usize..node.end as usize].fill(i as u32);
+            } else {
+                parent[node.left as usize] = i as u32;
+                parent[node.right as usize] = i as u32;
+            }
+        }
+        (0..self.len())
+            .into_par_iter()
+            .map(|pos| {
+                let q = self.point(pos);
+                self.kth_with(k, |offer| {
+                    let mut node = leaf_of[pos] as usize;
+                    let mut bound = self.kth_walk(q, node, f64::INFINITY, offer);
+                    while node != 0 && self.inner_margin_sq(node, q) < bound {
+                        let p = parent[node] as usize;
+                        let n = self.nodes[p];
+                        let sibling = if n.left as usize == node { n.right } else { n.left } as usize;
+                        if self.box_sq_dist(sibling, q) <= bound {
+                            bound = self.kth_walk(q, sibling, bound, offer);
+                        }
+                        node = p;
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// The squared distance from `q` (inside node `i`'s box) to the nearest face of the box:
+    /// every row outside the box is at least this far, as computed by `sq_dist` (each rounded
+    /// term is monotonic, and adding non-negative terms never lowers a sum).
+    fn inner_margin_sq(&self, i: usize, q: &[f64]) -> f64 {
+        let d = self.d;
+        let b = &self.boxes[2 * d * i..2 * d * (i + 1)];
+        let (lo, hi) = b.split_at(d);
+        let mut m = f64::INFINITY;
+        for f in 0..d {
+            m = m.min(q[f] - lo[f]).min(hi[f] - q[f]);
+        }
+        let m = m.max(0.0);
+        m * m
+    }
+
+    /// Keeps the k smallest distances `walk` offers (sorted on the stack for small k, a heap
+    /// above) and returns the k-th; `walk` gets the offer function, which returns the bound.
+    fn kth_with(&self, k: usize, walk: impl FnOnce(&mut dyn FnMut(f64) -> f64)) -> f64 {
         if k == 0 || k > self.len() {
             return f64::INFINITY;
         }
         if k <= SMALL_K {
-            // The k best so far, sorted, on the stack: cheaper than a heap for small k.
             let mut best = [f64::INFINITY; SMALL_K];
-            self.kth_walk(q, &mut |s| {
+            walk(&mut |s| {
                 if s < best[k - 1] {
                     let at = best[..k - 1].partition_point(|&x| x <= s);
                     best.copy_within(at..k - 1, at + 1);
@@ -377,7 +492,7 @@ impl KdTree {
             return best[k - 1];
         }
         let mut heap: std::collections::BinaryHeap<OrdF64> = std::collections::BinaryHeap::with_capacity(k + 1);
-        self.kth_walk(q, &mut |s| {
+        walk(&mut |s| {
             if heap.len() < k || s < heap.peek().map_or(f64::INFINITY, |v| v.0) {
                 heap.push(OrdF64(s));
                 if heap.len() > k {
@@ -393,11 +508,11 @@ impl KdTree {
         heap.peek().map_or(f64::INFINITY, |v| v.0)
     }
 
-    /// Walks the tree nearest node first, offering every distance of the leaves not pruned;
-    /// `offer` returns the current pruning bound (the k-th best so far).
-    fn kth_walk(&self, q: &[f64], offer: &mut dyn FnMut(f64) -> f64) {
-        let mut bound = f64::INFINITY;
+    /// Walks the subtree of `root` nearest node first, offering every distance below the bound
+    /// (the k-th best so far, starting at `bound`); returns the bound at the end.
+    fn kth_walk(&self, q: &[f64], root: usize, mut bound: f64, offer: &mut dyn FnMut(f64) -> f64) -> f64 {
         let mut stack = [(0u32, 0.0f64); 64];
+        stack[0] = (root as u32, 0.0);
         let mut top = 1;
         while top > 0 {
             top -= 1;
@@ -418,6 +533,7 @@ impl KdTree {
                 top += 2;
             }
         }
+        bound
     }
 }
 

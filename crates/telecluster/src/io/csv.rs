@@ -43,16 +43,119 @@ pub fn delimiter_for(path: &Path) -> u8 {
 /// its position, and the schema step's errors ([`Schema::resolve`]).
 pub fn read<R: Read>(input: R, source: &str, delimiter: u8, opts: &ReadOptions) -> Result<ReadReport> {
     let (mut rdr, schema, held) = begin(input, source, delimiter, opts)?;
-    let mut rows = Rows::new(source, schema, opts.drop_missing);
-    for rec in &held {
-        rows.push(rec)?;
+    // Splitting records and converting numbers take about as long as each other: this thread
+    // splits, a second one checks and converts, batch by batch and in order, so the first
+    // error in the input is still the one reported.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<csv::ByteRecord>, usize)>(PIPELINE_DEPTH);
+    // Batches come back once converted and are filled again: no allocation per record.
+    let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<csv::ByteRecord>>();
+    std::thread::scope(|scope| {
+        let convert = scope.spawn(move || -> Result<Rows<'_>> {
+            let mut rows = Rows::new(source, schema, opts.drop_missing);
+            for rec in &held {
+                rows.push(rec)?;
+            }
+            drop(held);
+            for (batch, len) in rx {
+                for rec in &batch[..len] {
+                    rows.push(&Utf8Checked::new(rec, source)?)?;
+                }
+                let _ = back_tx.send(batch);
+            }
+            Ok(rows)
+        });
+        let mut split_error = None;
+        let fresh = || (0..BATCH_RECORDS).map(|_| csv::ByteRecord::new()).collect::<Vec<_>>();
+        let mut batch = fresh();
+        let mut len = 0;
+        loop {
+            match rdr.read_byte_record(&mut batch[len]) {
+                Ok(true) => len += 1,
+                Ok(false) => break,
+                Err(e) => {
+                    split_error = Some(csv_error(e, source));
+                    break;
+                }
+            }
+            if len == BATCH_RECORDS {
+                let next = back_rx.try_recv().unwrap_or_else(|_| fresh());
+                // A closed channel means the converter met an error: it is reported below.
+                if tx.send((std::mem::replace(&mut batch, next), len)).is_err() {
+                    break;
+                }
+                len = 0;
+            }
+        }
+        if len > 0 {
+            let _ = tx.send((batch, len));
+        }
+        drop(tx);
+        // Every record the converter saw comes before the one the splitter stopped at.
+        let rows = convert
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        match split_error {
+            Some(e) => Err(e),
+            None => rows.finish(),
+        }
+    })
+}
+
+/// Records per batch handed from the splitting thread to the converting one.
+const BATCH_RECORDS: usize = 4096;
+/// Batches in flight between them.
+const PIPELINE_DEPTH: usize = 4;
+
+/// A record's fields as text, read from its bytes once every field is known to be UTF-8.
+struct Utf8Checked<'r> {
+    rec: &'r csv::ByteRecord,
+}
+
+impl<'r> Utf8Checked<'r> {
+    /// Checks every field, as the text reader would: the error names the first bad field.
+    fn new(rec: &'r csv::ByteRecord, source: &str) -> Result<Self> {
+        for (j, field) in rec.iter().enumerate() {
+            if std::str::from_utf8(field).is_err() {
+                return Err(Error::Malformed {
+                    at: Location::line(source, rec.position().map_or(0, |p| p.line())).at_column(j + 1),
+                    detail: "the text is not valid UTF-8".into(),
+                });
+            }
+        }
+        Ok(Utf8Checked { rec })
     }
-    drop(held);
-    let mut record = csv::StringRecord::new();
-    while next_record(&mut rdr, &mut record, source)? {
-        rows.push(&record)?;
+}
+
+/// What [`Rows::push`] reads of a record: its width, its line and its fields as text.
+trait Record {
+    fn width(&self) -> usize;
+    fn line(&self) -> u64;
+    fn text(&self, j: usize) -> &str;
+}
+
+impl Record for csv::StringRecord {
+    fn width(&self) -> usize {
+        self.len()
     }
-    rows.finish()
+    fn line(&self) -> u64 {
+        line_of(self)
+    }
+    fn text(&self, j: usize) -> &str {
+        &self[j]
+    }
+}
+
+impl Record for Utf8Checked<'_> {
+    fn width(&self) -> usize {
+        self.rec.len()
+    }
+    fn line(&self) -> u64 {
+        self.rec.position().map_or(0, |p| p.line())
+    }
+    fn text(&self, j: usize) -> &str {
+        // Checked in `new`: never the empty fallback.
+        std::str::from_utf8(&self.rec[j]).unwrap_or_default()
+    }
 }
 
 /// Reads like [`read`], handing the rows to `each` in tables of at most `batch` rows, in input
@@ -234,14 +337,20 @@ impl<'a> Rows<'a> {
         })
     }
 
-    fn push(&mut self, rec: &csv::StringRecord) -> Result<()> {
+    fn push(&mut self, rec: &impl Record) -> Result<()> {
         let schema = &self.schema;
-        check_width(rec, schema.names.len(), self.source)?;
-        let line = line_of(rec);
+        if rec.width() != schema.names.len() {
+            return Err(Error::Ragged {
+                at: Location::line(self.source, rec.line()),
+                expected: schema.names.len(),
+                got: rec.width(),
+            });
+        }
+        let line = rec.line();
         self.scratch.clear();
         for &j in &schema.features {
             let at = || Location::line(self.source, line).at_column(j + 1);
-            let cell = rec[j].trim();
+            let cell = rec.text(j).trim();
             if is_missing(cell) {
                 if self.drop_missing {
                     self.dropped += 1;
@@ -274,10 +383,10 @@ impl<'a> Rows<'a> {
         }
         self.values.extend_from_slice(&self.scratch);
         if let Some(j) = schema.id {
-            self.ids.push(rec[j].to_string());
+            self.ids.push(rec.text(j).to_string());
         }
         for (k, &j) in schema.carried.iter().enumerate() {
-            self.carried_values[k].push(rec[j].to_string());
+            self.carried_values[k].push(rec.text(j).to_string());
         }
         self.lines.push(line);
         Ok(())
@@ -530,6 +639,25 @@ mod tests {
         ));
         let e = read(&b"id,lat\na,\xff\n"[..], "t.csv", b',', &o).unwrap_err();
         assert!(matches!(e, Error::Malformed { .. }), "{e}");
+    }
+
+    #[test]
+    fn errors_deep_in_the_file_keep_their_line_across_batches() {
+        let rows = |n: usize| (0..n).map(|i| format!("{i},{}\n", i % 7)).collect::<String>();
+        let body = format!("a,b\n{}9000,x\n{}", rows(9_000), rows(100));
+        let e = read_str(&body, &ReadOptions::default()).unwrap_err().to_string();
+        assert!(e.starts_with("t.csv:9002:2:"), "{e}");
+        // Invalid UTF-8 before a later ragged row: the earlier one is reported.
+        let mut bytes = format!("a,b\n{}", rows(5_000)).into_bytes();
+        bytes.extend_from_slice(b"1,\xff\n");
+        bytes.extend_from_slice(format!("{}1,2,3\n", rows(9_000)).as_bytes());
+        let e = read(&bytes[..], "t.csv", b',', &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("t.csv:5002:2:") && e.contains("UTF-8"), "{e}");
+        let ok = read_str(&format!("a,b\n{}", rows(20_000)), &ReadOptions::default()).unwrap();
+        assert_eq!(ok.table.n_rows(), 20_000);
+        assert_eq!(ok.table.x().row(19_999), [19_999.0, (19_999 % 7) as f64]);
     }
 
     #[test]

@@ -102,7 +102,7 @@ pub fn pictures(a: &Analysis) -> Pictures {
         String::new()
     };
     let points = v.points.select_rows(&drawn);
-    let hover: Vec<String> = drawn.iter().map(|&r| a.ids[r].clone()).collect();
+    let hover: Vec<String> = drawn.iter().map(|&r| a.ids.get(r)).collect();
     let position: std::collections::HashMap<usize, usize> = drawn.iter().enumerate().map(|(i, &r)| (r, i)).collect();
     let base = |title: &str| ScatterPlot {
         title: format!("{title}{note}"),
@@ -146,7 +146,7 @@ pub fn pictures(a: &Analysis) -> Pictures {
         .as_ref()
         .map(|c| kdist_svg(c, a.dbscan.eps, "k-distance curve: choosing eps"));
     let h = &a.hierarchy;
-    let labels: Vec<String> = h.rows().iter().map(|&r| a.ids[r].clone()).collect();
+    let labels: Vec<String> = h.rows().iter().map(|&r| a.ids.get(r)).collect();
     let dendrogram = dendrogram_svg(
         &h.tree,
         &DendrogramPlot {

@@ -59,13 +59,10 @@ pub fn k_distances(x: &Matrix, k: usize) -> Vec<f64> {
 pub fn k_distances_in(tree: &KdTree, k: usize) -> Vec<f64> {
     // Queries in tree order: blocks of neighbouring rows share one walk of the tree. The row
     // itself is at distance 0: the k-th other row is the (k + 1)-th overall.
-    let by_pos: Vec<f64> = (0..tree.len())
-        .into_par_iter()
-        .map(|p| tree.kth_sq_dist(tree.point(p), k + 1).sqrt())
-        .collect();
+    let by_pos = tree.kth_sq_dists_of_rows(k + 1);
     let mut out = vec![0.0; tree.len()];
     for (p, v) in by_pos.into_iter().enumerate() {
-        out[tree.row(p)] = v;
+        out[tree.row(p)] = v.sqrt();
     }
     out
 }
