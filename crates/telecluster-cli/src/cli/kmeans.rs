@@ -24,7 +24,7 @@ use super::Notices;
 /// The K-Means flags `kmeans`, `elbow`, `report` and `demo` share.
 #[derive(Debug, clap::Args)]
 pub struct KMeansArgs {
-    /// Runs from different k-means++ starts; the best is kept.
+    /// Runs from different k-means++ starts, at most; the best is kept. Large inputs stop once two runs reach the same best inertia
     #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     n_init: u64,
 

@@ -18,6 +18,15 @@
 //! small inputs (n·k ≤ 2²⁰) the runs go side by side; on larger ones one at a time, each parallel
 //! inside, so that only the best run's buffers stay alive.
 //!
+//! # How `n_init` is spent
+//! Small inputs make every run. Large ones stop as soon as [`AGREEING_RUNS`] runs have landed on
+//! the best inertia found: two starts that reach the same optimum make a third unlikely to beat
+//! it, and on easy data (separated groups) this saves eight runs of ten. Above
+//! [`SEEDING_SAMPLE_ROWS`] rows (or 100 per centre) k-means++ draws its centres from a seeded
+//! uniform sample of that many rows: seeding costs O(n·k·d·(2 + ln k)), more than the bounded
+//! iterations after it on wide data, and the sample places centres as well. Given centres are
+//! one run, as in scikit-learn.
+//!
 //! Runs from sampled starts are refined by Hartigan's moves (see [`Refine`]), which lowers the
 //! inertia without leaving the set of Lloyd fixed points.
 //!
