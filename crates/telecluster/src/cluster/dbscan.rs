@@ -566,7 +566,8 @@ fn fit_tree(t: &KdTree, ms: usize, e2: f64) -> (Vec<Label>, Vec<bool>) {
             .map(|p| if core_pos[p as usize] { comps.find(p) } else { NOT_CORE })
             .collect();
         let ntag = node_tags(t, &tag);
-        // Per searching row: Some(partner) or None (retired: no partner, ever).
+        // Per searching row: Some(partner), Some(u32::MAX) when its component already found one
+        // this round (it searches again next round), or None (retired: no partner, ever).
         let (tag, ntag, found) = (&tag, &ntag, &found);
         let results: Vec<(u32, Option<u32>)> = searching
             .par_iter()

@@ -175,11 +175,6 @@ impl KdTree {
         &self.pts[pos * self.d..(pos + 1) * self.d]
     }
 
-    /// Every row, in tree order (`n × d`, row-major).
-    pub fn points(&self) -> &[f64] {
-        &self.pts
-    }
-
     /// The tree position of each of the caller's rows (the inverse of [`KdTree::row`]).
     pub fn positions(&self) -> Vec<u32> {
         let mut pos = vec![0u32; self.len()];

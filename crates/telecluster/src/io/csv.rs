@@ -106,23 +106,35 @@ const BATCH_RECORDS: usize = 4096;
 /// Batches in flight between them.
 const PIPELINE_DEPTH: usize = 4;
 
-/// A record's fields as text, read from its bytes once every field is known to be UTF-8.
+/// A record's fields as text: the record's bytes checked as UTF-8 once, each field a slice of
+/// that text.
 struct Utf8Checked<'r> {
     rec: &'r csv::ByteRecord,
+    text: &'r str,
 }
 
 impl<'r> Utf8Checked<'r> {
-    /// Checks every field, as the text reader would: the error names the first bad field.
+    /// Checks the record as the text reader would: every field UTF-8, the error naming the first
+    /// bad one. The whole record is checked in one pass; fields are looked at one by one only to
+    /// name the bad one, or when a field boundary splits a character of otherwise valid text.
     fn new(rec: &'r csv::ByteRecord, source: &str) -> Result<Self> {
-        for (j, field) in rec.iter().enumerate() {
-            if std::str::from_utf8(field).is_err() {
-                return Err(Error::Malformed {
-                    at: Location::line(source, rec.position().map_or(0, |p| p.line())).at_column(j + 1),
-                    detail: "the text is not valid UTF-8".into(),
-                });
+        if let Ok(text) = std::str::from_utf8(rec.as_slice()) {
+            let whole_fields = (0..rec.len()).all(|j| {
+                rec.range(j)
+                    .is_some_and(|r| text.is_char_boundary(r.start) && text.is_char_boundary(r.end))
+            });
+            if whole_fields {
+                return Ok(Utf8Checked { rec, text });
             }
         }
-        Ok(Utf8Checked { rec })
+        let bad = rec
+            .iter()
+            .position(|field| std::str::from_utf8(field).is_err())
+            .unwrap_or(0);
+        Err(Error::Malformed {
+            at: Location::line(source, rec.position().map_or(0, |p| p.line())).at_column(bad + 1),
+            detail: "the text is not valid UTF-8".into(),
+        })
     }
 }
 
@@ -153,8 +165,8 @@ impl Record for Utf8Checked<'_> {
         self.rec.position().map_or(0, |p| p.line())
     }
     fn text(&self, j: usize) -> &str {
-        // Checked in `new`: never the empty fallback.
-        std::str::from_utf8(&self.rec[j]).unwrap_or_default()
+        // `new` checked that every field's range lies on character boundaries.
+        self.rec.range(j).map_or("", |r| &self.text[r])
     }
 }
 
@@ -655,6 +667,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("t.csv:5002:2:") && e.contains("UTF-8"), "{e}");
+        // The fields' bytes together are valid ("1é"), the second field alone is not.
+        let split = b"a,b,c\n1,\xc3,\xa9\n";
+        let e = read(&split[..], "t.csv", b',', &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("t.csv:2:2:") && e.contains("UTF-8"), "{e}");
         let ok = read_str(&format!("a,b\n{}", rows(20_000)), &ReadOptions::default()).unwrap();
         assert_eq!(ok.table.n_rows(), 20_000);
         assert_eq!(ok.table.x().row(19_999), [19_999.0, (19_999 % 7) as f64]);
