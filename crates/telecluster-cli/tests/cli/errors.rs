@@ -37,6 +37,15 @@ fn non_numeric_cell() {
 }
 
 #[test]
+fn lines_of_crlf_and_blank_lines_count_as_an_editor_shows_them() {
+    rejects(
+        "id,lat\r\na,1\r\n\r\nb,12ms\r\n",
+        &[],
+        "bad.csv:4:2: column \"lat\": cannot parse \"12ms\"",
+    );
+}
+
+#[test]
 fn nan_cell() {
     rejects(
         "id,lat\na,1\nb,NaN\n",
