@@ -373,8 +373,13 @@ impl KMeansValidParams {
         // Small inputs: runs side by side. Large ones: one run at a time (each is parallel
         // inside), keeping only the best so far, so at most two runs' buffers are alive.
         let best = if n * k <= 1 << 20 {
-            let runs: Vec<_> = (0..self.n_init()).into_par_iter().map(one_run).collect();
-            runs.into_iter().reduce(better)
+            // Reduced as they finish, so only a few runs' buffers are alive however many there
+            // are; the lowest (inertia, run) wins, which no order of reduction changes.
+            (0..self.n_init())
+                .into_par_iter()
+                .map(|i| (i, one_run(i)))
+                .reduce_with(|a, b| if (b.1.inertia, b.0) < (a.1.inertia, a.0) { b } else { a })
+                .map(|(_, r)| r)
         } else {
             // One run at a time, stopping once the best inertia has been reached by
             // AGREEING_RUNS runs: they found the same optimum from different starts.
