@@ -153,6 +153,12 @@ def main():
                                                                          random_state=0)[0],
              "make_blobs(40000, 12 centres, 6 features, rs 1)": make_blobs(n_samples=40000, centers=12,
                                                                            n_features=6, random_state=1)[0]}
+    # Twelve more, of shapes no default was tuned on: 2,000 to 30,000 rows, 4 to 17 centres,
+    # 2 to 8 features, three spreads.
+    for s in range(12):
+        n, c, f = [2000, 10000, 30000][s % 3], 4 + (s * 5) % 14, 2 + (s * 3) % 9
+        cases[f"make_blobs({n}, {c} centres, {f} features, sd {1 + (s % 3) / 2}, rs {100 + s})"] = make_blobs(
+            n_samples=n, centers=c, n_features=f, random_state=100 + s, cluster_std=1.0 + (s % 3) * 0.5)[0]
     for name, x in cases.items():
         path = os.path.join(d, "elbow_parity.csv")
         np.savetxt(path, x, delimiter=",", header=",".join(f"f{i}" for i in range(x.shape[1])), comments="",

@@ -30,8 +30,8 @@
 //! # Neighbour moves
 //! Each k is fitted from `n_init` starts, and then started again from its neighbours' best
 //! partitions: k + 1 groups with one of the three cheapest pairs merged (Ward's cost), and
-//! k - 1 groups with one of the three widest groups split by a 2-means fit; two rounds, down
-//! then up. A k keeps a new partition only when its inertia is lower. Random starts miss the
+//! k - 1 groups with one of the three widest groups split by a 2-means fit; merges from the
+//! largest k down, then splits from the smallest up. A k keeps a new partition only when its inertia is lower. Random starts miss the
 //! best grouping of many separated groups now and then, at one k or another; a neighbour that
 //! found it hands it on. On blob benchmarks this keeps every k's inertia at or below
 //! scikit-learn's best of ten, where starts alone are 1 % worse at some k (BENCHMARKS.md).
@@ -285,10 +285,6 @@ pub fn sweep(x: &Matrix, params: &ElbowParams, mut progress: impl FnMut(usize)) 
     })
 }
 
-/// Rounds of neighbour moves: a second round finds what the first one's changes made possible;
-/// more rarely change anything.
-const NEIGHBOUR_ROUNDS: usize = 2;
-
 /// Lowers the inertia of the sweep's models (`models[i]` has `i + 1` groups) by starting each k
 /// from its neighbours' best partitions: k + 1 groups with the two whose merge costs least
 /// merged (Ward's cost), and k - 1 groups with the one of largest inertia split in two. A model
@@ -328,25 +324,18 @@ fn improve_by_neighbours(x: &Matrix, models: &mut [KMeans], kmeans: &KMeansParam
         // Lower beyond rounding only: an equal optimum found again changes nothing.
         if candidate.inertia() < slot.inertia() * (1.0 - 1e-9) {
             *slot = candidate;
-            true
-        } else {
-            false
         }
     };
-    for _ in 0..NEIGHBOUR_ROUNDS {
-        let mut changed = false;
-        for k in (2..models.len()).rev() {
-            if let Some(candidate) = best_of(merged(&models[k]))? {
-                changed |= keep_if_better(&mut models[k - 1], candidate);
-            }
+    // Down, so that a k can take a grouping its larger neighbour just improved; then up, the
+    // same way for splits.
+    for k in (2..models.len()).rev() {
+        if let Some(candidate) = best_of(merged(&models[k]))? {
+            keep_if_better(&mut models[k - 1], candidate);
         }
-        for k in 2..=models.len() {
-            if let Some(candidate) = best_of(split(x, &models[k - 2], checked.seed())?)? {
-                changed |= keep_if_better(&mut models[k - 1], candidate);
-            }
-        }
-        if !changed {
-            break;
+    }
+    for k in 2..=models.len() {
+        if let Some(candidate) = best_of(split(x, &models[k - 2], checked.seed())?)? {
+            keep_if_better(&mut models[k - 1], candidate);
         }
     }
     Ok(())
