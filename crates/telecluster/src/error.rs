@@ -376,6 +376,10 @@ pub enum Error {
         detail: String,
     },
 
+    /// The fit was stopped by [`crate::interrupt::request`] (Ctrl-C in a notebook).
+    #[error("interrupted")]
+    Interrupted,
+
     /// A saved model cannot be read.
     #[error("{path}: {detail}")]
     Model {

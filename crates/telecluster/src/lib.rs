@@ -57,6 +57,7 @@ pub mod format;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod index;
+pub mod interrupt;
 pub mod io;
 pub mod matrix;
 pub mod metric;
@@ -71,7 +72,7 @@ pub mod stats;
 
 pub use data::table::{Provenance, Role, Table, TextColumn};
 pub use error::{Error, Location, Param, Place, Result};
-pub use matrix::Matrix;
+pub use matrix::{Matrix, MatrixRef};
 
 /// The README's examples, compiled and run as doctests so they cannot drift from the code.
 #[cfg(doctest)]

@@ -28,21 +28,17 @@ impl Matrix {
     /// [`Error::Shape`] if the length is not `n_rows * n_cols` or `n_cols` is 0;
     /// [`Error::NotFinite`] at the first NaN or infinite value.
     pub fn new(data: Vec<f64>, n_rows: usize, n_cols: usize) -> Result<Self> {
-        if n_cols == 0 || n_rows.checked_mul(n_cols) != Some(data.len()) {
-            return Err(Error::Shape {
-                rows: n_rows,
-                cols: n_cols,
-                got: data.len(),
-            });
-        }
-        if let Some(i) = data.iter().position(|v| !v.is_finite()) {
-            return Err(Error::NotFinite {
-                row: i / n_cols,
-                column: i % n_cols,
-                value: data[i],
-            });
-        }
+        check(&data, n_rows, n_cols)?;
         Ok(Matrix { data, n_rows, n_cols })
+    }
+
+    /// The whole matrix as a borrowed view.
+    pub fn view(&self) -> MatrixRef<'_> {
+        MatrixRef {
+            data: &self.data,
+            n_rows: self.n_rows,
+            n_cols: self.n_cols,
+        }
     }
 
     /// Builds a matrix from rows of equal width.
@@ -136,15 +132,7 @@ impl Matrix {
     /// # Panics
     /// If an index is out of range.
     pub fn select_rows(&self, indices: &[usize]) -> Matrix {
-        let mut data = Vec::with_capacity(indices.len() * self.n_cols);
-        for &i in indices {
-            data.extend_from_slice(self.row(i));
-        }
-        Matrix {
-            data,
-            n_rows: indices.len(),
-            n_cols: self.n_cols,
-        }
+        self.view().select_rows(indices)
     }
 
     /// Applies `f(column, value)` to every value, keeping the finite-values guarantee.
@@ -166,6 +154,130 @@ impl Matrix {
             *v = out;
         }
         Ok(())
+    }
+}
+
+/// The checks every matrix passes: `n_rows × n_cols` values, at least one column, all finite.
+fn check(data: &[f64], n_rows: usize, n_cols: usize) -> Result<()> {
+    if n_cols == 0 || n_rows.checked_mul(n_cols) != Some(data.len()) {
+        return Err(Error::Shape {
+            rows: n_rows,
+            cols: n_cols,
+            got: data.len(),
+        });
+    }
+    if let Some(i) = data.iter().position(|v| !v.is_finite()) {
+        return Err(Error::NotFinite {
+            row: i / n_cols,
+            column: i % n_cols,
+            value: data[i],
+        });
+    }
+    Ok(())
+}
+
+/// A borrowed n rows × d columns of finite `f64`, row by row: what the engines fit on.
+///
+/// It holds the same guarantees as [`Matrix`], over memory somebody else owns, so a caller
+/// whose data already lies row-major (a NumPy array, a memory-mapped file) fits without a
+/// copy. A `&Matrix` converts into one for free, so every `fit(&matrix)` call reads the same.
+///
+/// # Examples
+/// ```
+/// use telecluster::{MatrixRef, cluster::KMeansParams};
+/// let buffer = [0.0, 0.0, 0.1, 0.0, 5.0, 5.0, 5.1, 5.0];
+/// let x = MatrixRef::new(&buffer, 4, 2)?;
+/// let model = KMeansParams::new(2).check()?.fit(x)?;
+/// assert_eq!(model.labels()[0], model.labels()[1]);
+/// assert!(MatrixRef::new(&[1.0, f64::NAN], 1, 2).is_err());
+/// # Ok::<(), telecluster::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MatrixRef<'a> {
+    data: &'a [f64],
+    n_rows: usize,
+    n_cols: usize,
+}
+
+impl<'a> MatrixRef<'a> {
+    /// Views `data` (row-major) as `n_rows × n_cols`.
+    ///
+    /// # Errors
+    /// As [`Matrix::new`]: [`Error::Shape`] or [`Error::NotFinite`].
+    pub fn new(data: &'a [f64], n_rows: usize, n_cols: usize) -> Result<Self> {
+        check(data, n_rows, n_cols)?;
+        Ok(MatrixRef { data, n_rows, n_cols })
+    }
+
+    /// Number of rows (observations).
+    pub fn n_rows(&self) -> usize {
+        self.n_rows
+    }
+
+    /// Number of columns (features).
+    pub fn n_cols(&self) -> usize {
+        self.n_cols
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.n_rows == 0
+    }
+
+    /// Row `i` as a slice.
+    ///
+    /// # Panics
+    /// If `i >= n_rows`.
+    #[inline]
+    pub fn row(&self, i: usize) -> &'a [f64] {
+        &self.data[i * self.n_cols..(i + 1) * self.n_cols]
+    }
+
+    /// The rows in order.
+    pub fn rows(&self) -> std::slice::ChunksExact<'a, f64> {
+        self.data.chunks_exact(self.n_cols)
+    }
+
+    /// Column `j`, top to bottom.
+    pub fn column(&self, j: usize) -> impl ExactSizeIterator<Item = f64> + 'a {
+        assert!(j < self.n_cols, "column {j} out of range");
+        self.data.iter().skip(j).step_by(self.n_cols).copied()
+    }
+
+    /// All values, row-major.
+    pub fn as_slice(&self) -> &'a [f64] {
+        self.data
+    }
+
+    /// An owned copy.
+    pub fn to_matrix(&self) -> Matrix {
+        Matrix {
+            data: self.data.to_vec(),
+            n_rows: self.n_rows,
+            n_cols: self.n_cols,
+        }
+    }
+
+    /// A new matrix holding the given rows, in the given order.
+    ///
+    /// # Panics
+    /// If an index is out of range.
+    pub fn select_rows(&self, indices: &[usize]) -> Matrix {
+        let mut data = Vec::with_capacity(indices.len() * self.n_cols);
+        for &i in indices {
+            data.extend_from_slice(self.row(i));
+        }
+        Matrix {
+            data,
+            n_rows: indices.len(),
+            n_cols: self.n_cols,
+        }
+    }
+}
+
+impl<'a> From<&'a Matrix> for MatrixRef<'a> {
+    fn from(m: &'a Matrix) -> Self {
+        m.view()
     }
 }
 

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::explain::anomaly::{explain_in, Reason};
 use crate::explain::profile::{profiles, Profile};
 use crate::index::kdtree::KdTree;
-use crate::matrix::Matrix;
+use crate::matrix::{Matrix, MatrixRef};
 use crate::select::kdist::{curve_from_k_distances, curve_in, k_distances, KDistance, MAX_CURVE_ROWS};
 
 /// Rows from which the part estimates DBSCAN's work before fitting (see [`Step::Dbscan`]).
@@ -161,7 +161,7 @@ pub fn dbscan_part(data: &Prepared<'_>, p: &DbscanPartParams, progress: &mut dyn
     } else {
         None
     };
-    let (eps, eps_chosen_by) = choose_eps(p.eps, kdist.as_ref(), z)?;
+    let (eps, eps_chosen_by) = choose_eps(p.eps, kdist.as_ref(), z.view())?;
     let params = DbscanParams::new(eps, min_samples).index(p.index).check()?;
     let estimate =
         (z.n_rows() >= ESTIMATE_FROM_ROWS).then(|| estimate_work(z, eps, min_samples, ESTIMATE_SAMPLE, p.seed));
@@ -236,7 +236,7 @@ pub fn dbscan_part(data: &Prepared<'_>, p: &DbscanPartParams, progress: &mut dyn
 }
 
 /// The radius: the given one, or the k-distance curve's suggestion.
-fn choose_eps(eps: EpsChoice, kdist: Option<&KDistance>, z: &Matrix) -> Result<(f64, EpsChosenBy)> {
+fn choose_eps(eps: EpsChoice, kdist: Option<&KDistance>, z: MatrixRef<'_>) -> Result<(f64, EpsChosenBy)> {
     Ok(match (eps, kdist) {
         (EpsChoice::Given(e), _) => (e, EpsChosenBy::Given),
         (EpsChoice::Auto, Some(c)) if c.eps > 0.0 => (
@@ -254,8 +254,45 @@ fn choose_eps(eps: EpsChoice, kdist: Option<&KDistance>, z: &Matrix) -> Result<(
     })
 }
 
+/// eps as `--eps auto` chooses it for the rows of `x` (prepared features) and `min_samples`:
+/// the knee of the k-distance curve (k = `min_samples` − 1, on a seeded sample of
+/// [`MAX_CURVE_ROWS`] rows when there are more), else the curve's median, else, when every
+/// k-distance is 0, half the smallest gap between distinct rows. Also gives the curve.
+///
+/// # Errors
+/// [`Error::InvalidParam`] for fewer than two rows or `min_samples` of 0.
+///
+/// ```
+/// use telecluster::{analysis::auto_eps, Matrix};
+/// let rows: Vec<[f64; 1]> = (0..40).map(|i| [(i % 20) as f64 * 0.01 + if i < 20 { 0.0 } else { 9.0 }]).collect();
+/// let (eps, _, _) = auto_eps(&Matrix::from_rows(&rows)?, 4, 0)?;
+/// assert!(eps > 0.0 && eps < 9.0);
+/// # Ok::<(), telecluster::Error>(())
+/// ```
+pub fn auto_eps<'a>(
+    x: impl Into<MatrixRef<'a>>,
+    min_samples: usize,
+    seed: u64,
+) -> Result<(f64, EpsChosenBy, KDistance)> {
+    let x = x.into();
+    if x.n_rows() < 2 {
+        return Err(Error::invalid(
+            crate::Param::NSamples,
+            x.n_rows(),
+            "must be >= 2 to choose eps",
+        ));
+    }
+    if min_samples == 0 {
+        return Err(Error::invalid(crate::Param::MinSamples, 0, "must be >= 1"));
+    }
+    let tree = KdTree::build(x.as_slice(), x.n_cols());
+    let kdist = curve_in(&tree, min_samples, MAX_CURVE_ROWS, seed)?;
+    let (eps, by) = choose_eps(EpsChoice::Auto, Some(&kdist), x)?;
+    Ok((eps, by, kdist))
+}
+
 /// Half the smallest distance between two distinct rows of `z`; 1 when all rows are equal.
-fn half_smallest_gap(z: &Matrix) -> f64 {
+fn half_smallest_gap(z: MatrixRef<'_>) -> f64 {
     let mut rows: Vec<&[f64]> = z.rows().collect();
     rows.sort_by(|a, b| {
         a.iter()

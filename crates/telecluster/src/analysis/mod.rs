@@ -34,7 +34,7 @@ use serde::Serialize;
 pub(crate) use consensus::write_why;
 pub use consensus::{consensus_part, ConsensusAnomaly, ConsensusPart, FleetDeviation, LIST_FROM};
 pub use dbscan::{
-    dbscan_part, default_min_samples, AnomalyRecord, DbscanCluster, DbscanPart, DbscanPartParams, EpsChoice,
+    auto_eps, dbscan_part, default_min_samples, AnomalyRecord, DbscanCluster, DbscanPart, DbscanPartParams, EpsChoice,
     EpsChosenBy,
 };
 pub use hierarchy::{hierarchy_part, CutCluster, CutSummary, HierarchyPart, HierarchyPartParams};

@@ -33,7 +33,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Param, Result};
 use crate::index::grid::{self, Grid};
 use crate::index::kdtree::KdTree;
-use crate::matrix::Matrix;
+use crate::matrix::MatrixRef;
 #[cfg(test)]
 use crate::metric::sq_dist;
 
@@ -160,8 +160,8 @@ impl DbscanValidParams {
     ///
     /// # Errors
     /// [`crate::Error::InvalidParam`] when `x` has no rows.
-    pub fn fit(&self, x: &Matrix) -> Result<Dbscan> {
-        self.fit_inner(x, None)
+    pub fn fit<'a>(&self, x: impl Into<MatrixRef<'a>>) -> Result<Dbscan> {
+        self.fit_inner(x.into(), None)
     }
 
     /// [`DbscanValidParams::fit`] over a kd-tree already built on the rows of `x` (by
@@ -170,11 +170,11 @@ impl DbscanValidParams {
     ///
     /// # Errors
     /// As [`DbscanValidParams::fit`].
-    pub fn fit_with_tree(&self, x: &Matrix, tree: &KdTree) -> Result<Dbscan> {
-        self.fit_inner(x, Some(tree))
+    pub fn fit_with_tree<'a>(&self, x: impl Into<MatrixRef<'a>>, tree: &KdTree) -> Result<Dbscan> {
+        self.fit_inner(x.into(), Some(tree))
     }
 
-    fn fit_inner(&self, x: &Matrix, tree: Option<&KdTree>) -> Result<Dbscan> {
+    fn fit_inner(&self, x: MatrixRef<'_>, tree: Option<&KdTree>) -> Result<Dbscan> {
         super::require_rows(x)?;
         let (n, d) = (x.n_rows(), x.n_cols());
         let e2 = self.0.eps * self.0.eps;
@@ -184,6 +184,7 @@ impl DbscanValidParams {
             Index::Auto | Index::Grid if d <= grid::MAX_D && n > 0 => Grid::build(x.as_slice(), d, self.0.eps),
             Index::Auto | Index::Grid => None,
         };
+        crate::interrupt::check()?;
         let (labels, core) = match grid {
             Some(g) => fit_grid(&g, n, ms, e2),
             None => match tree {
@@ -191,6 +192,7 @@ impl DbscanValidParams {
                 _ => fit_tree(&KdTree::build(x.as_slice(), d), ms, e2),
             },
         };
+        crate::interrupt::check()?;
         let n_clusters = labels
             .iter()
             .filter_map(|l| l.cluster())

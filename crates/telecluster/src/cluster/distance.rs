@@ -67,8 +67,9 @@ impl Kernel for DistsLanes<'_> {
     }
 }
 
-/// Index and squared distance of the centre nearest to `x` (ties go to the lowest index).
-#[inline]
+/// Index and squared distance of the centre nearest to `x` (ties go to the lowest index): the
+/// reference the blocked [`nearest_rows`] is tested against.
+#[cfg(test)]
 pub fn nearest(x: &[f64], centers: &[f64], d: usize) -> (usize, f64) {
     let mut best = (0, f64::INFINITY);
     for (j, c) in centers.chunks_exact(d).enumerate() {

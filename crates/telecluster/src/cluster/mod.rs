@@ -23,7 +23,7 @@ pub use kmeans::{Algorithm, KMeans, KMeansParams, KMeansValidParams, Refine};
 pub use linkage::{Dendrogram, LinkageParams, Method};
 
 /// Refuses a matrix without rows, as every engine does.
-pub(crate) fn require_rows(x: &crate::Matrix) -> crate::Result<()> {
+pub(crate) fn require_rows(x: crate::MatrixRef<'_>) -> crate::Result<()> {
     if x.n_rows() == 0 {
         return Err(crate::Error::invalid(crate::Param::NSamples, 0, "must be >= 1"));
     }

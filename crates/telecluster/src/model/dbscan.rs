@@ -4,9 +4,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::DbscanPart;
 use crate::analysis::Prepared;
+use rayon::prelude::*;
+
+use crate::cluster::{Dbscan, Label};
 use crate::error::{Error, Result};
 use crate::explain::anomaly::ratio;
 use crate::index::kdtree::KdTree;
+use crate::matrix::MatrixRef;
 use crate::stats::typical;
 
 /// The core points in prepared units with their clusters, and the density reference.
@@ -44,26 +48,141 @@ impl DbscanModel {
     }
 
     pub(super) fn fit(data: &Prepared<'_>, part: &DbscanPart) -> Result<Self> {
-        let z = data.z();
-        if part.labels.len() != z.n_rows() {
+        Self::build(
+            data.z().view(),
+            part.eps,
+            part.min_samples,
+            &part.labels,
+            &part.core_sample_indices,
+            part.n_clusters,
+        )
+    }
+
+    /// The model of a DBSCAN `fit` on the rows of `x`: its core points, their clusters and
+    /// their typical k-distances, from which [`DbscanModel::predict`] places and scores new
+    /// rows.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] when `fit` has another number of rows than `x`.
+    ///
+    /// ```
+    /// use telecluster::{cluster::DbscanParams, model::DbscanModel, Matrix};
+    /// let x = Matrix::from_rows(&[[0.0], [0.1], [0.2], [5.0], [5.1], [5.2]])?;
+    /// let fit = DbscanParams::new(0.15, 2).check()?.fit(&x)?;
+    /// let model = DbscanModel::from_fit(&x, &fit)?;
+    /// let placed = model.predict(&Matrix::from_rows(&[[0.05], [5.15], [2.5]])?)?;
+    /// let clusters: Vec<_> = placed.iter().map(|p| p.0).collect();
+    /// assert_eq!(clusters, [Some(0), Some(1), None]);
+    /// assert!(placed[2].1 > placed[0].1); // far from every group: the higher score
+    /// # Ok::<(), telecluster::Error>(())
+    /// ```
+    pub fn from_fit<'a>(x: impl Into<MatrixRef<'a>>, fit: &Dbscan) -> Result<Self> {
+        let x = x.into();
+        Self::build(
+            x,
+            fit.eps(),
+            fit.min_samples(),
+            fit.labels(),
+            &fit.core_indices(),
+            fit.n_clusters(),
+        )
+    }
+
+    /// The cluster of each row of `x` (`None`: noise) and its outlier score, as `score`
+    /// places rows: within eps of a core point, that point's cluster (a cluster formed
+    /// earlier wins a tie, as in the fit); the score is the row's distance to its k-th
+    /// nearest core point over its cluster's typical one (1 is typical, higher is sparser).
+    ///
+    /// # Errors
+    /// [`Error::FeatureMismatch`] when `x` is not as wide as the core points;
+    /// [`Error::Model`] for a model whose parts do not fit together.
+    pub fn predict<'a>(&self, x: impl Into<MatrixRef<'a>>) -> Result<Vec<(Option<u32>, f64)>> {
+        let x = x.into();
+        let d = self.core_points.first().map_or(x.n_cols(), Vec::len);
+        if d != x.n_cols() {
+            return Err(Error::FeatureMismatch {
+                expected: d,
+                got: x.n_cols(),
+            });
+        }
+        if !self.width_is(d) {
+            return Err(Error::Model {
+                path: "the DBSCAN model".into(),
+                detail: "its core points, their clusters and typical k-distances do not fit together".into(),
+            });
+        }
+        let index = self.index();
+        Ok(x.rows()
+            .collect::<Vec<_>>()
+            .par_iter()
+            .map(|r| {
+                let (cluster, _, score, _) = index.score(r);
+                (cluster, score)
+            })
+            .collect())
+    }
+
+    fn build(
+        z: MatrixRef<'_>,
+        eps: f64,
+        min_samples: usize,
+        labels: &[Label],
+        core: &[usize],
+        n_clusters: usize,
+    ) -> Result<Self> {
+        if labels.len() != z.n_rows() {
             return Err(Error::Shape {
                 rows: z.n_rows(),
                 cols: z.n_cols(),
-                got: part.labels.len(),
+                got: labels.len(),
             });
         }
-        let core = &part.core_sample_indices;
+        let mut model = Self::from_core_points(
+            core.iter().map(|&i| z.row(i).to_vec()).collect(),
+            core.iter().filter_map(|&i| labels[i].cluster()).collect(),
+            eps,
+            min_samples,
+        )?;
+        // A cluster without core points cannot come out of DBSCAN; the reference stands in.
+        let overall = model.overall_kdist;
+        model
+            .typical_kdist
+            .resize(n_clusters.max(model.typical_kdist.len()), overall);
+        Ok(model)
+    }
+
+    /// The model from its core points and their clusters (what a fit keeps, e.g. scikit-learn's
+    /// `components_` and their labels): computes the typical k-distance of each cluster.
+    ///
+    /// # Errors
+    /// [`Error::Model`] when the parts do not fit together (lengths, widths, eps <= 0,
+    /// `min_samples` of 0).
+    pub fn from_core_points(
+        core_points: Vec<Vec<f64>>,
+        core_clusters: Vec<u32>,
+        eps: f64,
+        min_samples: usize,
+    ) -> Result<Self> {
+        let n_clusters = core_clusters.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
         let mut model = DbscanModel {
-            eps: part.eps,
-            min_samples: part.min_samples,
-            core_points: core.iter().map(|&i| z.row(i).to_vec()).collect(),
-            core_clusters: core.iter().filter_map(|&i| part.labels[i].cluster()).collect(),
+            eps,
+            min_samples,
+            core_points,
+            core_clusters,
             typical_kdist: Vec::new(),
             overall_kdist: f64::NAN,
         };
+        let d = model.core_points.first().map_or(1, Vec::len);
+        model.typical_kdist = vec![0.0; n_clusters];
+        if !(eps.is_finite() && model.width_is(d)) {
+            return Err(Error::Model {
+                path: "the DBSCAN model".into(),
+                detail: "its core points, their clusters, eps and min_samples do not fit together".into(),
+            });
+        }
         let index = model.index();
-        let kd: Vec<f64> = model.core_points.iter().map(|p| index.kdist(p)).collect();
-        let mut per: Vec<Vec<f64>> = vec![Vec::new(); part.n_clusters];
+        let kd: Vec<f64> = model.core_points.par_iter().map(|p| index.kdist(p)).collect();
+        let mut per: Vec<Vec<f64>> = vec![Vec::new(); n_clusters];
         for (&c, &d) in model.core_clusters.iter().zip(&kd) {
             per[c as usize].push(d);
         }

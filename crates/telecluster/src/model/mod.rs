@@ -17,6 +17,7 @@
 //! training rows gives the fit's labels, core and border points alike.
 
 mod dbscan;
+pub use dbscan::DbscanModel;
 mod kmeans;
 
 use rayon::prelude::*;

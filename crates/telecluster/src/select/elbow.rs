@@ -43,7 +43,7 @@ use super::kneedle::{knee, Shape};
 use super::silhouette::{mean_silhouette, DEFAULT_MAX_EXACT};
 use crate::cluster::{Init, KMeans, KMeansParams, Refine};
 use crate::error::{Error, Param, Result};
-use crate::matrix::Matrix;
+use crate::matrix::{Matrix, MatrixRef};
 use crate::rng::Rng;
 
 /// Below this best mean silhouette the data has no substantial cluster structure.
@@ -200,7 +200,8 @@ impl Elbow {
 ///
 /// # Errors
 /// [`Error::InvalidParam`] for `k_max` of 0, and the errors of [`KMeansParams::check`].
-pub fn sweep(x: &Matrix, params: &ElbowParams, mut progress: impl FnMut(usize)) -> Result<Elbow> {
+pub fn sweep<'a>(x: impl Into<MatrixRef<'a>>, params: &ElbowParams, mut progress: impl FnMut(usize)) -> Result<Elbow> {
+    let x = x.into();
     if params.k_max == 0 {
         return Err(Error::invalid(Param::KMax, 0, "must be >= 1"));
     }
@@ -210,7 +211,7 @@ pub fn sweep(x: &Matrix, params: &ElbowParams, mut progress: impl FnMut(usize)) 
         let idx = Rng::new(seed).sample_indices(x.n_rows(), params.max_sweep_rows);
         x.select_rows(&idx)
     });
-    let x = sample.as_ref().unwrap_or(x);
+    let x = sample.as_ref().map_or(x, Matrix::view);
     let k_max = params.k_max.min(x.n_rows());
     let mut models = Vec::with_capacity(k_max);
     let mut silhouette = Vec::with_capacity(k_max);
@@ -218,6 +219,7 @@ pub fn sweep(x: &Matrix, params: &ElbowParams, mut progress: impl FnMut(usize)) 
     let mut sampled = None;
     for k in 1..=k_max {
         progress(k);
+        crate::interrupt::check()?;
         let m = params.kmeans.clone().with_n_clusters(k).check()?.fit(x)?;
         models.push(m);
     }
@@ -289,7 +291,7 @@ pub fn sweep(x: &Matrix, params: &ElbowParams, mut progress: impl FnMut(usize)) 
 /// from its neighbours' best partitions: k + 1 groups with the two whose merge costs least
 /// merged (Ward's cost), and k - 1 groups with the one of largest inertia split in two. A model
 /// is replaced only by a lower inertia, so no k gets worse.
-fn improve_by_neighbours(x: &Matrix, models: &mut [KMeans], kmeans: &KMeansParams) -> Result<()> {
+fn improve_by_neighbours(x: MatrixRef<'_>, models: &mut [KMeans], kmeans: &KMeansParams) -> Result<()> {
     let checked = kmeans.clone().check()?;
     // A start from good centres is refined like any other, unless refinement is off.
     let refine = match checked.refine() {
@@ -383,7 +385,7 @@ fn merged(m: &KMeans) -> Vec<Vec<f64>> {
 
 /// `m`'s centres with one group replaced by the two centres of a 2-means fit to its rows, for
 /// each of the [`NEIGHBOUR_MOVES`] groups of largest inertia that have two distinct rows.
-fn split(x: &Matrix, m: &KMeans, seed: u64) -> Result<Vec<Vec<f64>>> {
+fn split(x: MatrixRef<'_>, m: &KMeans, seed: u64) -> Result<Vec<Vec<f64>>> {
     let (c, labels) = (m.centroids(), m.labels());
     let k = c.n_rows();
     let mut spread = vec![0.0; k];
@@ -462,7 +464,8 @@ fn decide(votes: &[Vote], silhouette: &[Option<f64>]) -> (usize, Choice) {
 /// are the groups' means, a group's spread the mean distance of its rows to its centre; the
 /// index is the mean over groups of the largest `(spread_i + spread_j) / |centre_i − centre_j|`.
 /// `None` with fewer than two non-empty groups.
-pub fn davies_bouldin_index(x: &Matrix, labels: &[u32], k: usize) -> Option<f64> {
+pub fn davies_bouldin_index<'a>(x: impl Into<MatrixRef<'a>>, labels: &[u32], k: usize) -> Option<f64> {
+    let x = x.into();
     let d = x.n_cols();
     let mut sums = vec![0.0; k * d];
     let mut sizes = vec![0usize; k];
@@ -557,7 +560,7 @@ mod tests {
         first.sort_by(f64::total_cmp);
         assert_eq!(first, [0.5, 10.0]);
         let one = KMeansParams::new(1).check().unwrap().fit(&line).unwrap();
-        let splits = split(&line, &one, 0).unwrap();
+        let splits = split(line.view(), &one, 0).unwrap();
         assert_eq!(splits.len(), 1);
         let mut halves = splits[0].clone();
         halves.sort_by(f64::total_cmp);

@@ -8,7 +8,7 @@
 
 use rayon::prelude::*;
 
-use crate::matrix::Matrix;
+use crate::matrix::MatrixRef;
 use crate::rng::Rng;
 
 /// Rows above which the mean silhouette is computed on a sample.
@@ -25,7 +25,8 @@ pub struct Silhouette {
 
 /// Silhouette of each row, for `labels` in `0..n_labels` (scikit-learn's `silhouette_samples`:
 /// rows of single-row clusters score 0). `None` unless 2 ≤ distinct labels ≤ n − 1.
-pub fn silhouette_samples(x: &Matrix, labels: &[u32], n_labels: usize) -> Option<Vec<f64>> {
+pub fn silhouette_samples<'a>(x: impl Into<MatrixRef<'a>>, labels: &[u32], n_labels: usize) -> Option<Vec<f64>> {
+    let x = x.into();
     let n = x.n_rows();
     let d = x.n_cols();
     let mut sizes = vec![0usize; n_labels];
@@ -136,7 +137,14 @@ impl crate::simd::Kernel for SumOfDistances<'_> {
 
 /// Mean silhouette; exact up to `max_exact` rows, else on a stratified sample of that many
 /// rows drawn with `seed`. `None` unless 2 ≤ distinct labels ≤ n − 1.
-pub fn mean_silhouette(x: &Matrix, labels: &[u32], n_labels: usize, max_exact: usize, seed: u64) -> Option<Silhouette> {
+pub fn mean_silhouette<'a>(
+    x: impl Into<MatrixRef<'a>>,
+    labels: &[u32],
+    n_labels: usize,
+    max_exact: usize,
+    seed: u64,
+) -> Option<Silhouette> {
+    let x = x.into();
     let n = x.n_rows();
     if n <= max_exact {
         let s = silhouette_samples(x, labels, n_labels)?;
@@ -177,6 +185,7 @@ pub fn stratified_sample(labels: &[u32], n_labels: usize, size: usize, seed: u64
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::matrix::Matrix;
 
     #[test]
     fn matches_a_hand_computed_case() {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::matrix::Matrix;
 use crate::rng::Rng;
 
 fn fit(x: &Matrix, eps: f64, ms: usize, index: Index) -> Dbscan {

@@ -34,7 +34,7 @@ pub(super) fn hartigan(data: &[f64], d: usize, labels: &mut [u32], k: usize, max
     // repeat over one candidate list until it is quiet, and a fresh detection then either finds
     // more to do or confirms the partition: when the first pass after a detection moves
     // nothing, the means are those the detection saw, so no row anywhere can move.
-    'detect: while passes < max_passes {
+    'detect: while passes < max_passes && !crate::interrupt::requested() {
         let candidates = hartigan_candidates(data, d, labels, &means, &counts);
         let mut first = true;
         while passes < max_passes {

@@ -4,7 +4,7 @@ use rayon::prelude::*;
 
 use super::run::Scratch;
 use crate::cluster::distance::{candidate_potentials, fold_slots, sq_dist_lanes, sq_dists_to, CHUNK_ROWS, POT_SLOTS};
-use crate::matrix::Matrix;
+use crate::matrix::{Matrix, MatrixRef};
 use crate::rng::Rng;
 use crate::simd::{self, Kernel};
 
@@ -26,7 +26,7 @@ pub enum Init {
 /// Every pass over the data is chunked and reduced in chunk order, so the same `rng` state gives
 /// the same centres whatever the thread count. Memory: one `f64` per row (the distance to the
 /// closest centre so far).
-pub fn kmeans_plus_plus(x: &Matrix, k: usize, rng: &mut Rng) -> Vec<f64> {
+pub fn kmeans_plus_plus(x: MatrixRef<'_>, k: usize, rng: &mut Rng) -> Vec<f64> {
     let n = x.n_rows();
     let d = x.n_cols();
     let data = x.as_slice();
@@ -320,7 +320,7 @@ fn search_cumulative(weights: &[f64], chunk_sums: &[f64], r: f64) -> usize {
 }
 
 /// `k` distinct rows drawn uniformly, as centres.
-pub fn random_rows(x: &Matrix, k: usize, rng: &mut Rng) -> Vec<f64> {
+pub fn random_rows(x: MatrixRef<'_>, k: usize, rng: &mut Rng) -> Vec<f64> {
     let mut idx = rng.sample_indices(x.n_rows(), k);
     rng.shuffle(&mut idx);
     x.select_rows(&idx).into_vec()
@@ -344,7 +344,7 @@ mod tests {
     #[test]
     fn plus_plus_spreads_centres_over_blobs() {
         let x = blobs();
-        let c = kmeans_plus_plus(&x, 3, &mut Rng::new(0));
+        let c = kmeans_plus_plus(x.view(), 3, &mut Rng::new(0));
         let mut blob_of: Vec<usize> = c
             .chunks_exact(2)
             .map(|p| {
@@ -382,8 +382,8 @@ mod tests {
     #[test]
     fn identical_points_do_not_break_seeding() {
         let x = Matrix::from_rows(&[[1.0, 1.0]; 5]).unwrap();
-        let c = kmeans_plus_plus(&x, 3, &mut Rng::new(0));
+        let c = kmeans_plus_plus(x.view(), 3, &mut Rng::new(0));
         assert_eq!(c.len(), 6);
-        assert_eq!(random_rows(&x, 5, &mut Rng::new(0)).len(), 10);
+        assert_eq!(random_rows(x.view(), 5, &mut Rng::new(0)).len(), 10);
     }
 }

@@ -36,7 +36,7 @@
 
 use rayon::prelude::*;
 
-use crate::cluster::distance::{nearest, sq_dist};
+use crate::cluster::distance::{nearest_rows, sq_dist};
 mod hamerly;
 mod hartigan;
 mod init;
@@ -49,7 +49,7 @@ mod tests;
 pub use init::Init;
 
 use crate::error::{Error, Param, Result, Warning};
-use crate::matrix::Matrix;
+use crate::matrix::{Matrix, MatrixRef};
 use crate::rng::Rng;
 use crate::stats;
 use init::{kmeans_plus_plus, random_rows};
@@ -319,7 +319,8 @@ impl KMeansValidParams {
     /// # Errors
     /// [`Error::InvalidParam`] when `x` has no rows or `n_clusters` exceeds their number;
     /// [`Error::FeatureMismatch`] when given centres have another width than `x`.
-    pub fn fit(&self, x: &Matrix) -> Result<KMeans> {
+    pub fn fit<'a>(&self, x: impl Into<MatrixRef<'a>>) -> Result<KMeans> {
+        let x = x.into();
         let p = &self.0;
         super::require_rows(x)?;
         let (n, d, k) = (x.n_rows(), x.n_cols(), p.n_clusters);
@@ -355,7 +356,7 @@ impl KMeansValidParams {
             let init = match &p.init {
                 Init::KMeansPlusPlus if n > seeding_rows(k) => {
                     let idx = rng.sample_indices(n, seeding_rows(k));
-                    kmeans_plus_plus(&x.select_rows(&idx), k, &mut rng)
+                    kmeans_plus_plus(x.select_rows(&idx).view(), k, &mut rng)
                 }
                 Init::KMeansPlusPlus => kmeans_plus_plus(x, k, &mut rng),
                 Init::Random => random_rows(x, k, &mut rng),
@@ -411,6 +412,8 @@ impl KMeansValidParams {
         for &l in &best.labels {
             sizes[l as usize] += 1;
         }
+        // Runs stop early once a stop is requested; what they found is no answer.
+        crate::interrupt::check()?;
         let mut warnings = Vec::new();
         if !best.converged {
             warnings.push(Warning::NotConverged { max_iter: p.max_iter });
@@ -468,8 +471,64 @@ fn refine_run(
     }
 }
 
+/// The nearest of `centroids` to each row of `x` (ties to the lower cluster) and its squared
+/// distance: what a fitted model's centres say of new rows, for callers that keep only the
+/// centres (the negated sum of the distances is scikit-learn's `KMeans.score`).
+///
+/// # Errors
+/// [`Error::FeatureMismatch`] if `x` is not as wide as the centroids.
+///
+/// ```
+/// use telecluster::{cluster::kmeans::assign, Matrix};
+/// let centres = Matrix::from_rows(&[[0.0], [10.0]])?;
+/// let (labels, sq) = assign(&centres, &Matrix::from_rows(&[[1.0], [8.0]])?)?;
+/// assert_eq!((labels, sq), (vec![0, 1], vec![1.0, 4.0]));
+/// # Ok::<(), telecluster::Error>(())
+/// ```
+pub fn assign<'a, 'b>(
+    centroids: impl Into<MatrixRef<'a>>,
+    x: impl Into<MatrixRef<'b>>,
+) -> Result<(Vec<u32>, Vec<f64>)> {
+    let (c, x) = (centroids.into(), x.into());
+    same_width(c, x)?;
+    const BLOCK: usize = 4096;
+    let (n, d) = (x.n_rows(), x.n_cols());
+    let (mut labels, mut sq) = (vec![0u32; n], vec![0.0; n]);
+    labels
+        .par_chunks_mut(BLOCK)
+        .zip(sq.par_chunks_mut(BLOCK))
+        .zip(x.as_slice().par_chunks(BLOCK * d))
+        .for_each(|((l, s), rows)| nearest_rows(rows, d, c.as_slice(), l, s));
+    Ok((labels, sq))
+}
+
+/// The Euclidean distance of each row of `x` to each of `centroids` (n × k): scikit-learn's
+/// `KMeans.transform` for callers that keep only the centres.
+///
+/// # Errors
+/// [`Error::FeatureMismatch`] if `x` is not as wide as the centroids.
+pub fn distances<'a, 'b>(centroids: impl Into<MatrixRef<'a>>, x: impl Into<MatrixRef<'b>>) -> Result<Matrix> {
+    let (c, x) = (centroids.into(), x.into());
+    same_width(c, x)?;
+    let data = x
+        .rows()
+        .flat_map(|r| c.rows().map(move |c| sq_dist(r, c).sqrt()))
+        .collect();
+    Matrix::new(data, x.n_rows(), c.n_rows())
+}
+
+fn same_width(centroids: MatrixRef<'_>, x: MatrixRef<'_>) -> Result<()> {
+    if x.n_cols() != centroids.n_cols() {
+        return Err(Error::FeatureMismatch {
+            expected: centroids.n_cols(),
+            got: x.n_cols(),
+        });
+    }
+    Ok(())
+}
+
 /// Mean over features of the population variance (scikit-learn's `_tolerance` scale).
-fn mean_variance(x: &Matrix) -> f64 {
+fn mean_variance(x: MatrixRef<'_>) -> f64 {
     let mut col = Vec::with_capacity(x.n_rows());
     let total: f64 = (0..x.n_cols())
         .map(|j| {
@@ -538,34 +597,15 @@ impl KMeans {
     ///
     /// # Errors
     /// [`Error::FeatureMismatch`] if `x` is not as wide as the training data.
-    pub fn predict(&self, x: &Matrix) -> Result<Vec<u32>> {
-        self.check_width(x)?;
-        let d = x.n_cols();
-        Ok(x.rows()
-            .map(|r| nearest(r, self.centroids.as_slice(), d).0 as u32)
-            .collect())
+    pub fn predict<'a>(&self, x: impl Into<MatrixRef<'a>>) -> Result<Vec<u32>> {
+        Ok(assign(&self.centroids, x)?.0)
     }
 
     /// Euclidean distance of each row of `x` to each centroid (n × k).
     ///
     /// # Errors
     /// [`Error::FeatureMismatch`] if `x` is not as wide as the training data.
-    pub fn transform(&self, x: &Matrix) -> Result<Matrix> {
-        self.check_width(x)?;
-        let data = x
-            .rows()
-            .flat_map(|r| self.centroids.rows().map(move |c| sq_dist(r, c).sqrt()))
-            .collect();
-        Matrix::new(data, x.n_rows(), self.n_clusters())
-    }
-
-    fn check_width(&self, x: &Matrix) -> Result<()> {
-        if x.n_cols() != self.centroids.n_cols() {
-            return Err(Error::FeatureMismatch {
-                expected: self.centroids.n_cols(),
-                got: x.n_cols(),
-            });
-        }
-        Ok(())
+    pub fn transform<'a>(&self, x: impl Into<MatrixRef<'a>>) -> Result<Matrix> {
+        distances(&self.centroids, x)
     }
 }

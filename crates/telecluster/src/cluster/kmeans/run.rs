@@ -128,6 +128,9 @@ pub(crate) fn run(
     let mut n_iter = 0;
 
     for iter in 0..max_iter {
+        if crate::interrupt::requested() {
+            break;
+        }
         n_iter = iter + 1;
         total.fill(0.0);
         total_counts.fill(0);

@@ -1,6 +1,7 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::cluster::distance::nearest;
 use crate::rng::Rng;
 
 fn blobs(n_per: usize, centres: &[[f64; 2]], spread: f64, seed: u64) -> Matrix {

@@ -48,7 +48,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::error::{Error, Param, Result};
-use crate::Matrix;
+use crate::MatrixRef;
 
 pub use cut::Cut;
 
@@ -190,7 +190,8 @@ impl LinkageValidParams {
     /// # Errors
     /// [`Error::InvalidParam`] for a matrix with no rows; [`Error::TooMuchMemory`] when the
     /// method needs a condensed distance matrix larger than the memory limit.
-    pub fn fit(&self, x: &Matrix) -> Result<Dendrogram> {
+    pub fn fit<'a>(&self, x: impl Into<MatrixRef<'a>>) -> Result<Dendrogram> {
+        let x = x.into();
         super::require_rows(x)?;
         let n = x.n_rows();
         let method = self.0.method;
@@ -244,7 +245,7 @@ impl LinkageValidParams {
 /// let x = Matrix::from_rows(&[[0.0], [1.0], [10.0]]).unwrap();
 /// assert_eq!(linkage(&x, Method::Complete).unwrap().merges()[1].height, 10.0);
 /// ```
-pub fn linkage(x: &Matrix, method: Method) -> Result<Dendrogram> {
+pub fn linkage<'a>(x: impl Into<MatrixRef<'a>>, method: Method) -> Result<Dendrogram> {
     LinkageParams::new(method).check()?.fit(x)
 }
 

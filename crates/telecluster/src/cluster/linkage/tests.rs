@@ -1,3 +1,4 @@
+use crate::Matrix;
 use proptest::prelude::*;
 
 use super::*;
