@@ -1,0 +1,88 @@
+from typing import Any, Literal, Optional, Union
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+
+__version__: str
+__all__: list[str]
+
+ArrayLike = npt.ArrayLike
+RandomState = Union[int, np.random.RandomState, None]
+
+class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
+    n_clusters: Union[int, Literal["auto"]]
+    init: Union[Literal["k-means++", "random"], ArrayLike]
+    n_init: Union[int, Literal["auto"]]
+    max_iter: int
+    tol: float
+    random_state: RandomState
+    algorithm: Literal["auto", "lloyd", "elkan", "hamerly", "kdtree"]
+    k_max: int
+    cluster_centers_: npt.NDArray[np.float64]
+    labels_: npt.NDArray[np.int32]
+    inertia_: float
+    n_iter_: int
+    n_features_in_: int
+    feature_names_in_: npt.NDArray[np.object_]
+    sweep_: dict[str, Any]
+    def __init__(
+        self,
+        n_clusters: Union[int, Literal["auto"]] = 8,
+        *,
+        init: Union[Literal["k-means++", "random"], ArrayLike] = "k-means++",
+        n_init: Union[int, Literal["auto"]] = "auto",
+        max_iter: int = 300,
+        tol: float = 1e-4,
+        random_state: RandomState = None,
+        algorithm: Literal["auto", "lloyd", "elkan", "hamerly", "kdtree"] = "auto",
+        k_max: int = 10,
+    ) -> None: ...
+    def fit(self, X: ArrayLike, y: Any = None) -> "KMeans": ...
+    def fit_predict(self, X: ArrayLike, y: Any = None) -> npt.NDArray[np.int32]: ...
+    def predict(self, X: ArrayLike) -> npt.NDArray[np.int32]: ...
+    def transform(self, X: ArrayLike) -> npt.NDArray[np.float64]: ...
+    def fit_transform(self, X: ArrayLike, y: Any = None) -> npt.NDArray[np.float64]: ...
+    def score(self, X: ArrayLike, y: Any = None) -> float: ...
+    def get_feature_names_out(self, input_features: Any = None) -> npt.NDArray[np.object_]: ...
+
+class DBSCAN(ClusterMixin, BaseEstimator):
+    eps: Union[float, Literal["auto"]]
+    min_samples: int
+    metric: Literal["euclidean"]
+    algorithm: Literal["auto", "ball_tree", "kd_tree", "brute"]
+    leaf_size: int
+    p: Optional[float]
+    n_jobs: Optional[int]
+    random_state: Optional[int]
+    labels_: npt.NDArray[np.int64]
+    core_sample_indices_: npt.NDArray[np.int64]
+    components_: npt.NDArray[np.float64]
+    eps_: float
+    eps_chosen_by_: str
+    k_distances_: npt.NDArray[np.float64]
+    n_features_in_: int
+    feature_names_in_: npt.NDArray[np.object_]
+    def __init__(
+        self,
+        eps: Union[float, Literal["auto"]] = 0.5,
+        *,
+        min_samples: int = 5,
+        metric: Literal["euclidean"] = "euclidean",
+        algorithm: Literal["auto", "ball_tree", "kd_tree", "brute"] = "auto",
+        leaf_size: int = 30,
+        p: Optional[float] = None,
+        n_jobs: Optional[int] = None,
+        random_state: Optional[int] = None,
+    ) -> None: ...
+    def fit(self, X: ArrayLike, y: Any = None) -> "DBSCAN": ...
+    def fit_predict(self, X: ArrayLike, y: Any = None) -> npt.NDArray[np.int64]: ...
+    def predict(self, X: ArrayLike) -> npt.NDArray[np.int64]: ...
+    def score_samples(self, X: ArrayLike) -> npt.NDArray[np.float64]: ...
+
+def linkage(
+    X: ArrayLike,
+    method: Literal["single", "complete", "average", "weighted", "centroid", "median", "ward"] = "single",
+    metric: Literal["euclidean"] = "euclidean",
+    optimal_ordering: bool = False,
+) -> npt.NDArray[np.float64]: ...

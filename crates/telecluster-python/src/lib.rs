@@ -1,0 +1,377 @@
+//! `telecluster._native`: the library's engines for the Python package.
+//!
+//! Every function here is stateless: it takes NumPy arrays and parameters, calls the library with
+//! the GIL released, and gives back NumPy arrays. The estimators (`python/telecluster`) keep their
+//! fitted state as plain arrays, so they pickle, clone and compare as scikit-learn expects, and
+//! they validate their inputs with scikit-learn's own helpers before calling in here.
+//!
+//! Inputs are C-contiguous `float64` arrays (the Python side converts anything else once); they
+//! are read in place, without a copy. Library errors become `ValueError` with the library's
+//! message.
+
+use numpy::{
+    IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods,
+};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use telecluster::analysis::auto_eps;
+use telecluster::cluster::kmeans::{assign, distances};
+use telecluster::cluster::linkage::{LinkageParams, Method};
+use telecluster::cluster::{Algorithm, DbscanParams, Init, KMeans, KMeansParams};
+use telecluster::model::DbscanModel;
+use telecluster::select::elbow::{sweep, ElbowParams};
+use telecluster::{interrupt, Matrix, MatrixRef};
+
+type Array2<'py> = Bound<'py, PyArray2<f64>>;
+type F64s<'py> = Bound<'py, PyArray1<f64>>;
+type I32s<'py> = Bound<'py, PyArray1<i32>>;
+type I64s<'py> = Bound<'py, PyArray1<i64>>;
+type Sweep<'py> = Bound<'py, PyDict>;
+
+fn value_error(e: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+/// A read-only, row-major view of a C-contiguous float64 array, checked finite.
+fn view<'a>(x: &'a PyReadonlyArray2<'_, f64>, name: &str) -> PyResult<MatrixRef<'a>> {
+    let (n, d) = (x.shape()[0], x.shape()[1]);
+    let data = x
+        .as_slice()
+        .map_err(|_| value_error(format!("{name} must be a C-contiguous float64 array")))?;
+    MatrixRef::new(data, n, d).map_err(|e| value_error(format!("{name}: {e}")))
+}
+
+fn matrix_to_py<'py>(py: Python<'py>, m: Matrix) -> PyResult<Array2<'py>> {
+    let (n, d) = (m.n_rows(), m.n_cols());
+    m.into_vec().into_pyarray(py).reshape([n, d])
+}
+
+/// Runs `work` without the GIL on another thread while this one, every 50 ms, lets Python's
+/// signal handlers run: Ctrl-C in a notebook asks the library to stop (`telecluster::interrupt`),
+/// the work returns early, and the caller gets `KeyboardInterrupt`.
+fn interruptible<T: Send>(py: Python<'_>, work: impl FnOnce() -> telecluster::Result<T> + Send) -> PyResult<T> {
+    let (out, signal) = py.detach(|| {
+        std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            s.spawn(move || {
+                // A panic drops `tx` unsent: the receiver then sees the channel closed.
+                let _ = tx.send(work());
+            });
+            let mut signal = None;
+            loop {
+                match rx.recv_timeout(std::time::Duration::from_millis(50)) {
+                    Ok(out) => break (Some(out), signal),
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break (None, signal),
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) if signal.is_none() => {
+                        if let Err(e) = Python::attach(|py| py.check_signals()) {
+                            interrupt::request();
+                            signal = Some(e);
+                        }
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                }
+            }
+        })
+    });
+    if signal.is_some() {
+        interrupt::clear();
+    }
+    match (out, signal) {
+        (_, Some(e)) => Err(e),
+        (Some(Ok(v)), None) => Ok(v),
+        (Some(Err(telecluster::Error::Interrupted)), None) => Err(PyKeyboardInterrupt::new_err("interrupted")),
+        (Some(Err(e)), None) => Err(value_error(e)),
+        (None, None) => Err(PyValueError::new_err("telecluster: internal error (a worker panicked)")),
+    }
+}
+
+fn algorithm(name: &str) -> PyResult<Algorithm> {
+    Ok(match name {
+        "auto" => Algorithm::Auto,
+        "lloyd" => Algorithm::Lloyd,
+        "hamerly" | "elkan" => Algorithm::Hamerly,
+        "kdtree" => Algorithm::KdTree,
+        other => {
+            return Err(value_error(format!(
+                "algorithm must be 'lloyd', 'elkan', 'hamerly', 'kdtree' or 'auto', got {other:?}"
+            )))
+        }
+    })
+}
+
+#[allow(clippy::too_many_arguments)] // Python's parameters, one to one
+fn kmeans_params(
+    n_clusters: usize,
+    init: &str,
+    centres: Option<&PyReadonlyArray2<'_, f64>>,
+    n_init: usize,
+    max_iter: usize,
+    tol: f64,
+    seed: u64,
+    algo: &str,
+) -> PyResult<KMeansParams> {
+    let init = match (init, centres) {
+        (_, Some(c)) => Init::Given(view(c, "init")?.to_matrix()),
+        ("k-means++", None) => Init::KMeansPlusPlus,
+        ("random", None) => Init::Random,
+        (other, None) => {
+            return Err(value_error(format!(
+                "init must be 'k-means++', 'random' or an array of centres, got {other:?}"
+            )))
+        }
+    };
+    Ok(KMeansParams::new(n_clusters)
+        .init(init)
+        .n_init(n_init)
+        .max_iter(max_iter)
+        .tol(tol)
+        .seed(seed)
+        .algorithm(algorithm(algo)?))
+}
+
+/// Fits K-Means; returns (centres, labels, inertia, n_iter).
+#[pyfunction]
+#[pyo3(signature = (x, n_clusters, init, centres, n_init, max_iter, tol, seed, algorithm))]
+#[allow(clippy::too_many_arguments)]
+fn kmeans_fit<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    n_clusters: usize,
+    init: &str,
+    centres: Option<PyReadonlyArray2<'py, f64>>,
+    n_init: usize,
+    max_iter: usize,
+    tol: f64,
+    seed: u64,
+    algorithm: &str,
+) -> PyResult<(Array2<'py>, I32s<'py>, f64, usize)> {
+    let params = kmeans_params(
+        n_clusters,
+        init,
+        centres.as_ref(),
+        n_init,
+        max_iter,
+        tol,
+        seed,
+        algorithm,
+    )?
+    .check()
+    .map_err(value_error)?;
+    let xv = view(&x, "X")?;
+    let m = interruptible(py, || params.fit(xv))?;
+    fitted(py, &m)
+}
+
+/// (centres, labels, inertia, n_iter) of a fitted K-Means.
+fn fitted<'py>(py: Python<'py>, m: &KMeans) -> PyResult<(Array2<'py>, I32s<'py>, f64, usize)> {
+    let labels: Vec<i32> = m.labels().iter().map(|&l| l as i32).collect();
+    Ok((
+        matrix_to_py(py, m.centroids().clone())?,
+        labels.into_pyarray(py),
+        m.inertia(),
+        m.n_iter(),
+    ))
+}
+
+/// Chooses k by the elbow sweep's vote over k = 1..k_max, then fits it on every row; returns
+/// (centres, labels, inertia, n_iter, sweep) where sweep is a dict of the curves and votes.
+#[pyfunction]
+#[pyo3(signature = (x, k_max, n_init, max_iter, tol, seed, algorithm))]
+#[allow(clippy::too_many_arguments)]
+fn kmeans_auto<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    k_max: usize,
+    n_init: usize,
+    max_iter: usize,
+    tol: f64,
+    seed: u64,
+    algorithm: &str,
+) -> PyResult<(Array2<'py>, I32s<'py>, f64, usize, Sweep<'py>)> {
+    let base = kmeans_params(1, "k-means++", None, n_init, max_iter, tol, seed, algorithm)?;
+    base.clone().check().map_err(value_error)?;
+    let xv = view(&x, "X")?;
+    let (m, e) = interruptible(py, || {
+        let e = sweep(xv, &ElbowParams::new(k_max, base.clone()), |_| ())?;
+        let m = match e.chosen_model() {
+            Some(m) => m.clone(),
+            None => base.clone().with_n_clusters(e.chosen).check()?.fit(xv)?,
+        };
+        Ok((m, e))
+    })?;
+    let d = PyDict::new(py);
+    d.set_item("k", e.k.clone())?;
+    d.set_item("inertia", e.inertia.clone())?;
+    d.set_item("silhouette", e.silhouette.clone())?;
+    d.set_item("calinski_harabasz", e.calinski_harabasz.clone())?;
+    d.set_item("davies_bouldin", e.davies_bouldin.clone())?;
+    let votes: Vec<(String, usize)> = e.votes.iter().map(|v| (v.criterion.to_string(), v.k)).collect();
+    d.set_item("votes", votes)?;
+    d.set_item("chosen", e.chosen)?;
+    d.set_item("sampled", e.sampled)?;
+    d.set_item("weak_structure", e.weak_structure)?;
+    let (centres, labels, inertia, n_iter) = fitted(py, &m)?;
+    Ok((centres, labels, inertia, n_iter, d))
+}
+
+/// The nearest centre of each row and its squared distance.
+#[pyfunction]
+fn kmeans_assign<'py>(
+    py: Python<'py>,
+    centres: PyReadonlyArray2<'py, f64>,
+    x: PyReadonlyArray2<'py, f64>,
+) -> PyResult<(I32s<'py>, F64s<'py>)> {
+    let (c, xv) = (view(&centres, "cluster_centers_")?, view(&x, "X")?);
+    let (labels, sq) = py.detach(|| assign(c, xv)).map_err(value_error)?;
+    let labels: Vec<i32> = labels.into_iter().map(|l| l as i32).collect();
+    Ok((labels.into_pyarray(py), sq.into_pyarray(py)))
+}
+
+/// The distance of each row to each centre.
+#[pyfunction]
+fn kmeans_transform<'py>(
+    py: Python<'py>,
+    centres: PyReadonlyArray2<'py, f64>,
+    x: PyReadonlyArray2<'py, f64>,
+) -> PyResult<Array2<'py>> {
+    let (c, xv) = (view(&centres, "cluster_centers_")?, view(&x, "X")?);
+    let m = py.detach(|| distances(c, xv)).map_err(value_error)?;
+    matrix_to_py(py, m)
+}
+
+/// eps as `--eps auto` chooses it; returns (eps, how, k-distances of the curve).
+#[pyfunction]
+fn dbscan_auto_eps<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    min_samples: usize,
+    seed: u64,
+) -> PyResult<(f64, String, F64s<'py>)> {
+    let xv = view(&x, "X")?;
+    let (eps, by, curve) = interruptible(py, || auto_eps(xv, min_samples, seed))?;
+    let how = serde_json_name(&by);
+    Ok((eps, how, curve.sorted.into_pyarray(py)))
+}
+
+fn serde_json_name(by: &telecluster::analysis::EpsChosenBy) -> String {
+    use telecluster::analysis::EpsChosenBy as By;
+    match by {
+        By::Given => "given",
+        By::KDistanceKnee => "k_distance_knee",
+        By::KDistanceMedian => "k_distance_median",
+        By::DuplicatesOnly => "duplicates_only",
+    }
+    .to_string()
+}
+
+/// Fits DBSCAN; returns (labels, core_sample_indices).
+#[pyfunction]
+fn dbscan_fit<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    eps: f64,
+    min_samples: usize,
+) -> PyResult<(I64s<'py>, I64s<'py>)> {
+    let params = DbscanParams::new(eps, min_samples).check().map_err(value_error)?;
+    let xv = view(&x, "X")?;
+    let fit = interruptible(py, || params.fit(xv))?;
+    let labels: Vec<i64> = fit.labels().iter().map(|l| l.as_i64()).collect();
+    let core: Vec<i64> = fit.core_indices().into_iter().map(|i| i as i64).collect();
+    Ok((labels.into_pyarray(py), core.into_pyarray(py)))
+}
+
+fn core_model(
+    components: &PyReadonlyArray2<'_, f64>,
+    core_clusters: &PyReadonlyArray1<'_, i64>,
+    eps: f64,
+    min_samples: usize,
+) -> PyResult<DbscanModel> {
+    let clusters = core_clusters
+        .as_array()
+        .iter()
+        .map(|&c| u32::try_from(c).map_err(|_| value_error("core cluster labels must be >= 0")))
+        .collect::<PyResult<Vec<u32>>>()?;
+    let core = components.as_array();
+    Ok(DbscanModel {
+        eps,
+        min_samples,
+        core_points: core.rows().into_iter().map(|r| r.to_vec()).collect(),
+        core_clusters: clusters,
+        typical_kdist: Vec::new(),
+        overall_kdist: f64::NAN,
+    })
+}
+
+/// The typical k-distance of each cluster's core points and of all of them: what
+/// `dbscan_predict` scores against, computed once per fitted model.
+#[pyfunction]
+fn dbscan_typical<'py>(
+    py: Python<'py>,
+    components: PyReadonlyArray2<'py, f64>,
+    core_clusters: PyReadonlyArray1<'py, i64>,
+    eps: f64,
+    min_samples: usize,
+) -> PyResult<(F64s<'py>, f64)> {
+    let m = core_model(&components, &core_clusters, eps, min_samples)?;
+    let m = interruptible(py, || {
+        DbscanModel::from_core_points(m.core_points, m.core_clusters, eps, min_samples)
+    })?;
+    Ok((m.typical_kdist.into_pyarray(py), m.overall_kdist))
+}
+
+/// Places new rows against a fitted DBSCAN's core points; returns (labels, scores).
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn dbscan_predict<'py>(
+    py: Python<'py>,
+    components: PyReadonlyArray2<'py, f64>,
+    core_clusters: PyReadonlyArray1<'py, i64>,
+    typical_kdist: PyReadonlyArray1<'py, f64>,
+    overall_kdist: f64,
+    eps: f64,
+    min_samples: usize,
+    x: PyReadonlyArray2<'py, f64>,
+) -> PyResult<(I64s<'py>, F64s<'py>)> {
+    let mut model = core_model(&components, &core_clusters, eps, min_samples)?;
+    model.typical_kdist = typical_kdist.as_array().to_vec();
+    model.overall_kdist = overall_kdist;
+    let xv = view(&x, "X")?;
+    let placed = py.detach(|| model.predict(xv)).map_err(value_error)?;
+    let labels: Vec<i64> = placed.iter().map(|p| p.0.map_or(-1, i64::from)).collect();
+    let scores: Vec<f64> = placed.iter().map(|p| p.1).collect();
+    Ok((labels.into_pyarray(py), scores.into_pyarray(py)))
+}
+
+/// scipy's `linkage(X, method, metric="euclidean")` matrix: (n − 1) × 4.
+#[pyfunction]
+fn linkage<'py>(py: Python<'py>, x: PyReadonlyArray2<'py, f64>, method: &str) -> PyResult<Array2<'py>> {
+    let method: Method = method.parse().map_err(value_error)?;
+    let params = LinkageParams::new(method).check().map_err(value_error)?;
+    let xv = view(&x, "X")?;
+    let dendrogram = interruptible(py, || params.fit(xv))?;
+    let rows: Vec<f64> = dendrogram
+        .merges()
+        .iter()
+        .flat_map(|m| [m.a as f64, m.b as f64, m.height, m.size as f64])
+        .collect();
+    let n = dendrogram.merges().len();
+    rows.into_pyarray(py).reshape([n, 4])
+}
+
+/// The compiled part of the telecluster package.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(kmeans_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(kmeans_auto, m)?)?;
+    m.add_function(wrap_pyfunction!(kmeans_assign, m)?)?;
+    m.add_function(wrap_pyfunction!(kmeans_transform, m)?)?;
+    m.add_function(wrap_pyfunction!(dbscan_auto_eps, m)?)?;
+    m.add_function(wrap_pyfunction!(dbscan_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(dbscan_typical, m)?)?;
+    m.add_function(wrap_pyfunction!(dbscan_predict, m)?)?;
+    m.add_function(wrap_pyfunction!(linkage, m)?)?;
+    Ok(())
+}
