@@ -16,13 +16,16 @@ use pyo3::exceptions::{PyKeyboardInterrupt, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use telecluster::analysis::auto_eps;
+use telecluster::analysis::{self, auto_eps, AnalysisParams, EpsChoice, KChoice, Prepared};
 use telecluster::cluster::kmeans::{assign, distances};
 use telecluster::cluster::linkage::{LinkageParams, Method};
 use telecluster::cluster::{Algorithm, DbscanParams, Init, KMeans, KMeansParams};
 use telecluster::model::DbscanModel;
+use telecluster::model::Model;
+use telecluster::prep::{PrepParams, Scaling};
+use telecluster::report::{html::html, pictures};
 use telecluster::select::elbow::{sweep, ElbowParams};
-use telecluster::{interrupt, Matrix, MatrixRef};
+use telecluster::{interrupt, Matrix, MatrixRef, Param, Table};
 
 type Array2<'py> = Bound<'py, PyArray2<f64>>;
 type F64s<'py> = Bound<'py, PyArray1<f64>>;
@@ -360,6 +363,106 @@ fn linkage<'py>(py: Python<'py>, x: PyReadonlyArray2<'py, f64>, method: &str) ->
     rows.into_pyarray(py).reshape([n, 4])
 }
 
+/// A table of features from a DataFrame's parts: the values (copied: a table owns them), the
+/// feature names and, when given, the id column.
+fn table(
+    x: &PyReadonlyArray2<'_, f64>,
+    features: Vec<String>,
+    ids: Option<(String, Vec<String>)>,
+    source: &str,
+) -> PyResult<Table> {
+    let m = view(x, "X")?.to_matrix();
+    let mut t = Table::from_matrix(features, m)
+        .map_err(value_error)?
+        .with_source(source);
+    if let Some((name, values)) = ids {
+        t = t.with_ids(name, values).map_err(value_error)?;
+    }
+    Ok(t)
+}
+
+/// The whole analysis (`telecluster report`): returns (analysis as JSON, report as HTML,
+/// the DBSCAN part's model JSON, the K-Means part's model JSON).
+#[pyfunction]
+#[pyo3(signature = (x, features, ids, source, n_clusters, k_max, eps, min_samples, method, scaling, log1p, seed))]
+#[allow(clippy::too_many_arguments)] // Python's keyword arguments, one to one
+fn analyse<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    features: Vec<String>,
+    ids: Option<(String, Vec<String>)>,
+    source: &str,
+    n_clusters: Option<usize>,
+    k_max: usize,
+    eps: Option<f64>,
+    min_samples: Option<usize>,
+    method: &str,
+    scaling: &str,
+    log1p: Vec<String>,
+    seed: u64,
+) -> PyResult<(String, String, Option<String>, Option<String>)> {
+    let table = table(&x, features, ids, source)?;
+    let log1p = log1p
+        .iter()
+        .map(|name| {
+            table
+                .feature_index(name)
+                .ok_or_else(|| value_error(format!("log1p: no feature column named {name:?}")))
+        })
+        .collect::<PyResult<Vec<usize>>>()?;
+    let mut p = AnalysisParams {
+        prep: PrepParams::new(scaling.parse::<Scaling>().map_err(value_error)?).log1p(log1p),
+        ..AnalysisParams::default()
+    };
+    p.kmeans.n_clusters = n_clusters.map_or(KChoice::Auto { k_max }, KChoice::Given);
+    p.kmeans.seed = seed;
+    p.dbscan.eps = eps.map_or(EpsChoice::Auto, EpsChoice::Given);
+    p.dbscan.min_samples = min_samples;
+    p.dbscan.seed = seed;
+    p.hierarchy.method = method.parse::<Method>().map_err(value_error)?;
+    p.hierarchy.seed = seed;
+    interruptible(py, || {
+        let a = analysis::analyse(&table, &p, &mut |_| ())?;
+        let page = html(&a, &pictures(&a));
+        let json = serde_json::to_string(&a)
+            .map_err(|e| telecluster::Error::invalid(Param::Features, "analysis", e.to_string()))?;
+        let data = Prepared::new(&table, &p.prep)?;
+        // A part that cannot be saved as a model (no core point, say) leaves its model out.
+        let dbscan_model = Model::from_dbscan(&data, &a.dbscan).ok().map(|m| m.to_json());
+        let kmeans_model = Model::from_kmeans(&data, &a.kmeans).ok().map(|m| m.to_json());
+        Ok((json, page, dbscan_model, kmeans_model))
+    })
+}
+
+/// Scores rows against a saved model; returns (the scored rows as JSON, each row's one-line why).
+#[pyfunction]
+fn model_score<'py>(
+    py: Python<'py>,
+    model: &str,
+    source: &str,
+    x: PyReadonlyArray2<'py, f64>,
+    features: Vec<String>,
+) -> PyResult<(String, Vec<String>)> {
+    let model = Model::from_json(model, source).map_err(value_error)?;
+    let table = table(&x, features, None, "<DataFrame>")?;
+    let scored = interruptible(py, || model.score(&table))?;
+    let whys = scored.iter().map(ToString::to_string).collect();
+    let json = serde_json::to_string(&scored).map_err(value_error)?;
+    Ok((json, whys))
+}
+
+/// Checks a model file's text; returns (its features, its method).
+#[pyfunction]
+fn model_info(model: &str, source: &str) -> PyResult<(Vec<String>, String)> {
+    let model = Model::from_json(model, source).map_err(value_error)?;
+    let features = model.features.iter().map(|f| f.name.clone()).collect();
+    let method = match model.method {
+        telecluster::model::Method::Kmeans(_) => "kmeans",
+        telecluster::model::Method::Dbscan(_) => "dbscan",
+    };
+    Ok((features, method.to_string()))
+}
+
 /// The compiled part of the telecluster package.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -373,5 +476,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dbscan_typical, m)?)?;
     m.add_function(wrap_pyfunction!(dbscan_predict, m)?)?;
     m.add_function(wrap_pyfunction!(linkage, m)?)?;
+    m.add_function(wrap_pyfunction!(analyse, m)?)?;
+    m.add_function(wrap_pyfunction!(model_score, m)?)?;
+    m.add_function(wrap_pyfunction!(model_info, m)?)?;
     Ok(())
 }
