@@ -386,6 +386,11 @@ impl KMeansValidParams {
             // AGREEING_RUNS runs: they found the same optimum from different starts.
             let mut best: Option<(Run, usize)> = None;
             for run in 0..self.n_init() {
+                // A stop request ends the runs; the first always runs (it stops within an
+                // iteration), so there is a best to drop.
+                if run > 0 && crate::interrupt::requested() {
+                    break;
+                }
                 let r = one_run(run);
                 best = Some(match best {
                     None => (r, 1),
@@ -406,13 +411,14 @@ impl KMeansValidParams {
             best.map(|b| b.0)
         }
         .expect("n_init >= 1");
+        // Runs stop early once a stop is requested; what they found is no answer.
+        crate::interrupt::check()?;
         let best = if refine_winner { refined(best) } else { best };
 
         let mut sizes = vec![0usize; k];
         for &l in &best.labels {
             sizes[l as usize] += 1;
         }
-        // Runs stop early once a stop is requested; what they found is no answer.
         crate::interrupt::check()?;
         let mut warnings = Vec::new();
         if !best.converged {

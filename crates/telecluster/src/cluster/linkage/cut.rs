@@ -61,6 +61,57 @@ impl Dendrogram {
         Ok(self.label_below(&mc, threshold))
     }
 
+    /// The `k` clusters left when the last `k − 1` merges are undone, labelled as
+    /// scikit-learn's `AgglomerativeClustering` labels them.
+    ///
+    /// scikit-learn walks down from the root with Python's `heapq` of negated node ids (push
+    /// one child, push-pop the other) and numbers the subtrees in the order of the heap's
+    /// array; the same heap operations are done here, so the labels are the same, not only
+    /// the partition. Unlike [`Dendrogram::cut`]'s `MaxClusters`, ties in height do not merge
+    /// clusters: there are always exactly `k`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for `k` of 0 or above the number of rows.
+    ///
+    /// ```
+    /// use telecluster::cluster::linkage::{LinkageParams, Method};
+    /// use telecluster::Matrix;
+    /// let x = Matrix::from_rows(&[[0.0], [1.0], [10.0], [12.0], [30.0]]).unwrap();
+    /// let tree = LinkageParams::new(Method::Average).check().unwrap().fit(&x).unwrap();
+    /// assert_eq!(tree.top_clusters(2).unwrap(), vec![0, 0, 0, 0, 1]);
+    /// assert_eq!(tree.top_clusters(3).unwrap(), vec![2, 2, 0, 0, 1]);
+    /// ```
+    pub fn top_clusters(&self, k: usize) -> Result<Vec<u32>> {
+        let n = self.n;
+        if k == 0 || k > n {
+            return Err(Error::invalid(
+                Param::NClusters,
+                k,
+                format!("must be between 1 and the number of rows ({n})"),
+            ));
+        }
+        // The root; with one row, the row itself.
+        let mut heap: Vec<i64> = vec![-((2 * n - 2) as i64)];
+        for _ in 1..k {
+            let (a, b) = self.children((-heap[0]) as usize);
+            heap_push(&mut heap, -(a as i64));
+            heap_push_pop(&mut heap, -(b as i64));
+        }
+        let mut labels = vec![0u32; n];
+        for (label, &node) in heap.iter().enumerate() {
+            let mut stack = vec![(-node) as usize];
+            while let Some(id) = stack.pop() {
+                if id < n {
+                    labels[id] = label as u32;
+                } else {
+                    let (a, b) = self.children(id);
+                    stack.extend([a, b]);
+                }
+            }
+        }
+        Ok(labels)
+    }
+
     /// Clusters formed when every subtree whose maximum height is at most `t` is one cluster.
     fn count_clusters(&self, mc: &[f64], t: f64) -> usize {
         let n = self.n;
@@ -122,4 +173,55 @@ impl Dendrogram {
         }
         labels
     }
+}
+
+/// Python's `heapq.heappush`: append, then move the item up while it is below its parent.
+fn heap_push(heap: &mut Vec<i64>, item: i64) {
+    heap.push(item);
+    let last = heap.len() - 1;
+    sift_down(heap, 0, last);
+}
+
+/// Python's `heapq.heappushpop`: pushes `item` and pops the smallest, in one step.
+fn heap_push_pop(heap: &mut [i64], item: i64) -> i64 {
+    if heap.first().is_some_and(|&top| top < item) {
+        let top = std::mem::replace(&mut heap[0], item);
+        sift_up(heap, 0);
+        top
+    } else {
+        item
+    }
+}
+
+/// `heapq._siftdown`: moves `heap[pos]` towards `start` while it is below its parent.
+fn sift_down(heap: &mut [i64], start: usize, mut pos: usize) {
+    let item = heap[pos];
+    while pos > start {
+        let parent = (pos - 1) >> 1;
+        if item < heap[parent] {
+            heap[pos] = heap[parent];
+            pos = parent;
+        } else {
+            break;
+        }
+    }
+    heap[pos] = item;
+}
+
+/// `heapq._siftup`: moves the smaller child up until `pos` is a leaf, puts the item there and
+/// sifts it back down (Python's variant, which gives its own array order).
+fn sift_up(heap: &mut [i64], mut pos: usize) {
+    let (end, start, item) = (heap.len(), pos, heap[pos]);
+    let mut child = 2 * pos + 1;
+    while child < end {
+        let right = child + 1;
+        if right < end && heap[child] >= heap[right] {
+            child = right;
+        }
+        heap[pos] = heap[child];
+        pos = child;
+        child = 2 * pos + 1;
+    }
+    heap[pos] = item;
+    sift_down(heap, start, pos);
 }
