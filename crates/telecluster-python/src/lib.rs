@@ -18,7 +18,7 @@ use pyo3::types::PyDict;
 
 use telecluster::analysis::{self, auto_eps, AnalysisParams, EpsChoice, KChoice, Prepared};
 use telecluster::cluster::kmeans::{assign, distances};
-use telecluster::cluster::linkage::{LinkageParams, Method};
+use telecluster::cluster::linkage::{Dendrogram, LinkageParams, Method};
 use telecluster::cluster::{Algorithm, DbscanParams, Init, KMeans, KMeansParams};
 use telecluster::model::DbscanModel;
 use telecluster::model::Model;
@@ -354,6 +354,44 @@ fn linkage<'py>(py: Python<'py>, x: PyReadonlyArray2<'py, f64>, method: &str) ->
     let params = LinkageParams::new(method).check().map_err(value_error)?;
     let xv = view(&x, "X")?;
     let dendrogram = interruptible(py, || params.fit(xv))?;
+    merges_to_py(py, &dendrogram)
+}
+
+/// scikit-learn's `AgglomerativeClustering` fit: returns (linkage matrix, labels, clusters).
+/// With `distance_threshold`, the clusters are the merges at or above it, plus one.
+#[pyfunction]
+#[pyo3(signature = (x, method, n_clusters, distance_threshold))]
+fn agglomerative<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    method: &str,
+    n_clusters: Option<usize>,
+    distance_threshold: Option<f64>,
+) -> PyResult<(Array2<'py>, I64s<'py>, usize)> {
+    let method: Method = method.parse().map_err(value_error)?;
+    let params = LinkageParams::new(method).check().map_err(value_error)?;
+    let xv = view(&x, "X")?;
+    let (dendrogram, labels, k) = interruptible(py, || {
+        let d = params.fit(xv)?;
+        let k = match (n_clusters, distance_threshold) {
+            (_, Some(t)) => d.merges().iter().filter(|m| m.height >= t).count() + 1,
+            (Some(k), None) => k,
+            (None, None) => {
+                return Err(telecluster::Error::invalid(
+                    Param::NClusters,
+                    "None",
+                    "give n_clusters or distance_threshold",
+                ))
+            }
+        };
+        let labels = d.top_clusters(k)?;
+        Ok((d, labels, k))
+    })?;
+    let labels: Vec<i64> = labels.into_iter().map(i64::from).collect();
+    Ok((merges_to_py(py, &dendrogram)?, labels.into_pyarray(py), k))
+}
+
+fn merges_to_py<'py>(py: Python<'py>, dendrogram: &Dendrogram) -> PyResult<Array2<'py>> {
     let rows: Vec<f64> = dendrogram
         .merges()
         .iter()
@@ -476,6 +514,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dbscan_typical, m)?)?;
     m.add_function(wrap_pyfunction!(dbscan_predict, m)?)?;
     m.add_function(wrap_pyfunction!(linkage, m)?)?;
+    m.add_function(wrap_pyfunction!(agglomerative, m)?)?;
     m.add_function(wrap_pyfunction!(analyse, m)?)?;
     m.add_function(wrap_pyfunction!(model_score, m)?)?;
     m.add_function(wrap_pyfunction!(model_info, m)?)?;

@@ -120,7 +120,8 @@ def test_ctrl_c_interrupts_a_long_fit_and_the_next_fit_runs():
     timer.start()
     with pytest.raises(KeyboardInterrupt):
         telecluster.KMeans(64, n_init=50, max_iter=1000, tol=0.0, random_state=0).fit(x)
-    waited = time.monotonic() - start
+    after = time.monotonic() - start - 0.5
     timer.join()
-    assert waited < 5.0, f"the fit went on for {waited:.1f} s after Ctrl-C"
+    # Uninterrupted, this fit takes minutes (50 starts of 64 centres on 400,000 x 16 rows).
+    assert after < 2.0, f"the fit went on for {after:.1f} s after Ctrl-C"
     assert telecluster.KMeans(3, random_state=0).fit(x[:1000]).cluster_centers_.shape == (3, 16)

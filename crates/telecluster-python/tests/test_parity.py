@@ -89,3 +89,32 @@ def test_linkage_equals_scipy_and_scipy_accepts_it(case):
             assert fcluster(z, cut["k"], "maxclust").tolist() == cut["labels"]
         for cut in m["distance"]:
             assert fcluster(z, cut["height"], "distance").tolist() == cut["labels"]
+
+
+@pytest.mark.parametrize("method", ["ward", "complete", "average", "single"])
+def test_agglomerative_labels_are_scikit_learns(method):
+    from sklearn.cluster import AgglomerativeClustering as Sk
+    from sklearn.datasets import make_blobs
+    from sklearn.metrics import adjusted_rand_score
+
+    def same(ours, theirs):
+        if method == "single":
+            # scikit-learn builds single linkage with its own spanning tree, which lists each
+            # merged pair in the order the tree met them (scipy: lower id first); the labels
+            # number the same clusters in another order.
+            assert (np.sort(ours.children_, axis=1) == np.sort(theirs.children_, axis=1)).all()
+            assert adjusted_rand_score(ours.labels_, theirs.labels_) == 1.0
+        else:
+            assert (ours.children_ == theirs.children_).all()
+            assert ours.labels_.tolist() == theirs.labels_.tolist()
+
+    for seed in range(3):
+        x, _ = make_blobs(n_samples=300, centers=6, n_features=3, random_state=seed)
+        for k in (1, 2, 5, 9, 300):
+            same(telecluster.AgglomerativeClustering(k, linkage=method).fit(x), Sk(k, linkage=method).fit(x))
+        t = float(np.median(telecluster.linkage(x, method)[:, 2])) * 3
+        ours = telecluster.AgglomerativeClustering(None, linkage=method, distance_threshold=t).fit(x)
+        theirs = Sk(None, linkage=method, distance_threshold=t).fit(x)
+        assert ours.n_clusters_ == theirs.n_clusters_
+        same(ours, theirs)
+        np.testing.assert_allclose(ours.distances_, theirs.distances_, rtol=1e-9)

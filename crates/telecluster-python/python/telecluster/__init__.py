@@ -9,8 +9,8 @@ data (``n_clusters="auto"``, ``eps="auto"``) and DBSCAN's placing and scoring of
 
 from ._analysis import Analysis, Model, analyse, load_model
 from ._dbscan import DBSCAN
-from ._hierarchy import linkage
+from ._hierarchy import AgglomerativeClustering, linkage
 from ._kmeans import KMeans
 from ._native import __version__
 
-__all__ = ["DBSCAN", "Analysis", "KMeans", "Model", "analyse", "linkage", "load_model", "__version__"]
+__all__ = ["DBSCAN", "AgglomerativeClustering", "Analysis", "KMeans", "Model", "analyse", "linkage", "load_model", "__version__"]

@@ -81,6 +81,38 @@ class DBSCAN(ClusterMixin, BaseEstimator):
     def predict(self, X: ArrayLike) -> npt.NDArray[np.int64]: ...
     def score_samples(self, X: ArrayLike) -> npt.NDArray[np.float64]: ...
 
+class AgglomerativeClustering(ClusterMixin, BaseEstimator):
+    n_clusters: Optional[int]
+    metric: Literal["euclidean"]
+    memory: Any
+    connectivity: Any
+    compute_full_tree: Union[bool, Literal["auto"]]
+    linkage: Literal["single", "complete", "average", "weighted", "centroid", "median", "ward"]
+    distance_threshold: Optional[float]
+    compute_distances: bool
+    n_clusters_: int
+    labels_: npt.NDArray[np.int64]
+    n_leaves_: int
+    n_connected_components_: int
+    children_: npt.NDArray[np.intp]
+    distances_: npt.NDArray[np.float64]
+    n_features_in_: int
+    feature_names_in_: npt.NDArray[np.object_]
+    def __init__(
+        self,
+        n_clusters: Optional[int] = 2,
+        *,
+        metric: Literal["euclidean"] = "euclidean",
+        memory: Any = None,
+        connectivity: Any = None,
+        compute_full_tree: Union[bool, Literal["auto"]] = "auto",
+        linkage: Literal["single", "complete", "average", "weighted", "centroid", "median", "ward"] = "ward",
+        distance_threshold: Optional[float] = None,
+        compute_distances: bool = False,
+    ) -> None: ...
+    def fit(self, X: ArrayLike, y: Any = None) -> "AgglomerativeClustering": ...
+    def fit_predict(self, X: ArrayLike, y: Any = None) -> npt.NDArray[np.int64]: ...
+
 def linkage(
     X: ArrayLike,
     method: Literal["single", "complete", "average", "weighted", "centroid", "median", "ward"] = "single",
@@ -105,7 +137,39 @@ class Analysis:
     @property
     def eps_choice(self) -> dict[str, Any]: ...
     @property
-    def linkage(self) -> npt.NDArray[np.float64]: ...
+    class AgglomerativeClustering(ClusterMixin, BaseEstimator):
+    n_clusters: Optional[int]
+    metric: Literal["euclidean"]
+    memory: Any
+    connectivity: Any
+    compute_full_tree: Union[bool, Literal["auto"]]
+    linkage: Literal["single", "complete", "average", "weighted", "centroid", "median", "ward"]
+    distance_threshold: Optional[float]
+    compute_distances: bool
+    n_clusters_: int
+    labels_: npt.NDArray[np.int64]
+    n_leaves_: int
+    n_connected_components_: int
+    children_: npt.NDArray[np.intp]
+    distances_: npt.NDArray[np.float64]
+    n_features_in_: int
+    feature_names_in_: npt.NDArray[np.object_]
+    def __init__(
+        self,
+        n_clusters: Optional[int] = 2,
+        *,
+        metric: Literal["euclidean"] = "euclidean",
+        memory: Any = None,
+        connectivity: Any = None,
+        compute_full_tree: Union[bool, Literal["auto"]] = "auto",
+        linkage: Literal["single", "complete", "average", "weighted", "centroid", "median", "ward"] = "ward",
+        distance_threshold: Optional[float] = None,
+        compute_distances: bool = False,
+    ) -> None: ...
+    def fit(self, X: ArrayLike, y: Any = None) -> "AgglomerativeClustering": ...
+    def fit_predict(self, X: ArrayLike, y: Any = None) -> npt.NDArray[np.int64]: ...
+
+def linkage(self) -> npt.NDArray[np.float64]: ...
     def to_json(self) -> str: ...
     def save(self, path: Union[str, "os.PathLike[str]"]) -> None: ...
     def save_model(self, path: Union[str, "os.PathLike[str]"], method: Literal["dbscan", "kmeans"] = "dbscan") -> None: ...

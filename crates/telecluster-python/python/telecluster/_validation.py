@@ -18,7 +18,7 @@ _ALL_FINITE = (
 )
 
 
-def check_X(estimator, X, *, reset):
+def check_X(estimator, X, *, reset, ensure_min_samples=1):
     """`X` as a C-contiguous float64 array, checked finite and 2-D.
 
     A C-contiguous float64 array (or DataFrame backed by one) is passed on as it is, without a
@@ -29,7 +29,14 @@ def check_X(estimator, X, *, reset):
     # Finiteness is checked by the engine as it reads the rows (the error names the row and
     # column), so it is not paid for twice on large inputs.
     return _validate_data(
-        estimator, X, reset=reset, dtype=np.float64, order="C", accept_sparse=False, **{_ALL_FINITE: False}
+        estimator,
+        X,
+        reset=reset,
+        dtype=np.float64,
+        order="C",
+        accept_sparse=False,
+        ensure_min_samples=ensure_min_samples,
+        **{_ALL_FINITE: False},
     )
 
 
