@@ -4,11 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::ValueEnum;
-use telecluster::io::logs::jsonl::JsonFields;
 use telecluster::io::logs::route::RouteMap;
-use telecluster::io::logs::{envoy, ingest, nginx, ErrorClasses, LogFormat, LogOptions};
-use telecluster::io::time::parse_duration;
-use telecluster::{Error, Param, Table};
+use telecluster::io::logs::{ingest, ErrorClasses, LogFormat, LogKind, LogOptions};
+use telecluster::{Error, Table};
 
 use crate::cli::progress::Progress;
 use crate::cli::Notices;
@@ -68,52 +66,14 @@ pub struct LogArgs {
 impl LogArgs {
     /// The library's options for these flags.
     pub fn options(&self) -> anyhow::Result<LogOptions> {
-        let bad_format = |e: String| Error::invalid(Param::LogFormat, self.log_format.as_deref().unwrap_or(""), e);
-        let format = match (self.format, &self.log_format) {
-            (FormatArg::Auto, None) => LogFormat::Auto,
-            (FormatArg::Auto | FormatArg::Nginx, Some(f)) => LogFormat::Nginx(nginx::compile(f).map_err(bad_format)?),
-            (FormatArg::Nginx, None) => LogFormat::Nginx(nginx::compile(nginx::COMBINED).map_err(bad_format)?),
-            (FormatArg::Envoy, f) => {
-                LogFormat::Envoy(envoy::compile(f.as_deref().unwrap_or(envoy::DEFAULT)).map_err(bad_format)?)
-            }
-            (FormatArg::Json, Some(_)) => {
-                return Err(Error::invalid(
-                    Param::LogFormat,
-                    "(given)",
-                    "is for nginx and Envoy; JSON logs take --json-fields",
-                )
-                .into())
-            }
-            (FormatArg::Json, None) => LogFormat::Json(JsonFields::default()),
+        let kind = match self.format {
+            FormatArg::Auto => LogKind::Auto,
+            FormatArg::Nginx => LogKind::Nginx,
+            FormatArg::Envoy => LogKind::Envoy,
+            FormatArg::Json => LogKind::Json,
         };
-        let format = match (&self.json_fields, format) {
-            (Some(spec), LogFormat::Json(_) | LogFormat::Auto) => {
-                LogFormat::Json(JsonFields::parse(spec).map_err(|e| Error::invalid(Param::JsonFields, spec, e))?)
-            }
-            (Some(spec), _) => {
-                return Err(Error::invalid(Param::JsonFields, spec, "is for JSON logs (--format json)").into())
-            }
-            (None, f) => f,
-        };
-        let window = match &self.window {
-            // At most a century: window starts stay far from the integer limits.
-            Some(w) => Some(parse_duration(w).filter(|&s| s <= 100 * 365 * 86_400).ok_or_else(|| {
-                Error::invalid(
-                    Param::Window,
-                    w,
-                    "must be a positive duration of at most 36500d, such as 30s, 5m, 1h or 1d",
-                )
-            })?),
-            None => None,
-        };
-        if window.is_some() && !format.has_time() {
-            return Err(Error::invalid(
-                Param::Window,
-                self.window.as_deref().unwrap_or(""),
-                "needs a log format with a time ($time_local, $time_iso8601 or $msec)",
-            )
-            .into());
-        }
+        let format = LogFormat::from_parts(kind, self.log_format.as_deref(), self.json_fields.as_deref())?;
+        let window = self.window.as_deref().map(|w| format.window_seconds(w)).transpose()?;
         let routes = match &self.route_map {
             Some(p) => {
                 let name = p.display().to_string();

@@ -68,6 +68,103 @@ pub enum LogFormat {
     Json(JsonFields),
 }
 
+/// The kinds of access log a caller names (`--format`, Python's `format=`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogKind {
+    /// Recognise each file from its first lines.
+    #[default]
+    Auto,
+    /// nginx (`combined` unless a `log_format` is given).
+    Nginx,
+    /// Envoy text (Envoy's default format unless one is given).
+    Envoy,
+    /// JSON lines.
+    Json,
+}
+
+impl std::str::FromStr for LogKind {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s {
+            "auto" => LogKind::Auto,
+            "nginx" => LogKind::Nginx,
+            "envoy" => LogKind::Envoy,
+            "json" => LogKind::Json,
+            _ => {
+                return Err(Error::invalid(
+                    Param::LogFormat,
+                    s,
+                    "must be one of auto, nginx, envoy, json",
+                ))
+            }
+        })
+    }
+}
+
+/// The longest window: a century keeps window starts far from the integer limits.
+const MAX_WINDOW_SECONDS: u64 = 100 * 365 * 86_400;
+
+impl LogFormat {
+    /// The format a caller describes: a kind, the format string that wrote the log (nginx's
+    /// `log_format` or Envoy's; it implies nginx when the kind is `Auto`), and JSON field
+    /// names (`method=F,path=F,status=F,duration=F:s|ms|us,time=F`) for JSON logs.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for a format string that does not compile, a format string
+    /// with JSON logs, or field names with a text format.
+    pub fn from_parts(kind: LogKind, format: Option<&str>, json_fields: Option<&str>) -> Result<LogFormat> {
+        let bad_format = |e: String| Error::invalid(Param::LogFormat, format.unwrap_or(""), e);
+        let parsed = match (kind, format) {
+            (LogKind::Auto, None) => LogFormat::Auto,
+            (LogKind::Auto | LogKind::Nginx, Some(f)) => LogFormat::Nginx(nginx::compile(f).map_err(bad_format)?),
+            (LogKind::Nginx, None) => LogFormat::Nginx(nginx::compile(nginx::COMBINED).map_err(bad_format)?),
+            (LogKind::Envoy, f) => LogFormat::Envoy(envoy::compile(f.unwrap_or(envoy::DEFAULT)).map_err(bad_format)?),
+            (LogKind::Json, Some(_)) => {
+                return Err(Error::invalid(
+                    Param::LogFormat,
+                    "(given)",
+                    "is for nginx and Envoy; JSON logs take their field names instead",
+                ))
+            }
+            (LogKind::Json, None) => LogFormat::Json(JsonFields::default()),
+        };
+        match (json_fields, parsed) {
+            (Some(spec), LogFormat::Json(_) | LogFormat::Auto) => Ok(LogFormat::Json(
+                JsonFields::parse(spec).map_err(|e| Error::invalid(Param::JsonFields, spec, e))?,
+            )),
+            (Some(spec), _) => Err(Error::invalid(Param::JsonFields, spec, "is for JSON logs")),
+            (None, f) => Ok(f),
+        }
+    }
+
+    /// The window of one row per endpoint and window (`30s`, `5m`, `1h`, `1d`), in seconds,
+    /// for logs of this format.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for a duration that is not positive or above 36500d, or a format
+    /// without a time.
+    pub fn window_seconds(&self, window: &str) -> Result<u64> {
+        let seconds = crate::io::time::parse_duration(window)
+            .filter(|&s| s <= MAX_WINDOW_SECONDS)
+            .ok_or_else(|| {
+                Error::invalid(
+                    Param::Window,
+                    window,
+                    "must be a positive duration of at most 36500d, such as 30s, 5m, 1h or 1d",
+                )
+            })?;
+        if !self.has_time() {
+            return Err(Error::invalid(
+                Param::Window,
+                window,
+                "needs a log format with a time ($time_local, $time_iso8601 or $msec)",
+            ));
+        }
+        Ok(seconds)
+    }
+}
+
 impl LogFormat {
     /// Parses one line.
     ///
