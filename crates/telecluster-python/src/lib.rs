@@ -12,7 +12,7 @@
 use numpy::{
     IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods,
 };
-use pyo3::exceptions::{PyKeyboardInterrupt, PyValueError};
+use pyo3::exceptions::{PyFileNotFoundError, PyKeyboardInterrupt, PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -20,6 +20,10 @@ use telecluster::analysis::{self, auto_eps, AnalysisParams, EpsChoice, KChoice, 
 use telecluster::cluster::kmeans::{assign, distances};
 use telecluster::cluster::linkage::{Dendrogram, LinkageParams, Method};
 use telecluster::cluster::{Algorithm, DbscanParams, Init, KMeans, KMeansParams};
+use telecluster::io::logs::route::RouteMap;
+use telecluster::io::logs::{ingest, ErrorClasses, LogFormat, LogKind, LogOptions};
+use telecluster::io::prometheus::{self, Auth, PromOptions, Range, Reduce, Source};
+use telecluster::io::time::parse_duration;
 use telecluster::model::DbscanModel;
 use telecluster::model::Model;
 use telecluster::prep::{PrepParams, Scaling};
@@ -35,6 +39,20 @@ type Sweep<'py> = Bound<'py, PyDict>;
 
 fn value_error(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
+}
+
+/// A library error as Python users expect it: a file that cannot be read is an `OSError`
+/// (`FileNotFoundError` when it is missing), an interrupted fit `KeyboardInterrupt`, anything
+/// else a `ValueError`; the message is the library's, naming the file, line and column.
+fn py_err(e: telecluster::Error) -> PyErr {
+    match &e {
+        telecluster::Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            PyFileNotFoundError::new_err(e.to_string())
+        }
+        telecluster::Error::Io { .. } => PyOSError::new_err(e.to_string()),
+        telecluster::Error::Interrupted => PyKeyboardInterrupt::new_err("interrupted"),
+        _ => value_error(e),
+    }
 }
 
 /// A read-only, row-major view of a C-contiguous float64 array, checked finite.
@@ -84,8 +102,7 @@ fn interruptible<T: Send>(py: Python<'_>, work: impl FnOnce() -> telecluster::Re
     match (out, signal) {
         (_, Some(e)) => Err(e),
         (Some(Ok(v)), None) => Ok(v),
-        (Some(Err(telecluster::Error::Interrupted)), None) => Err(PyKeyboardInterrupt::new_err("interrupted")),
-        (Some(Err(e)), None) => Err(value_error(e)),
+        (Some(Err(e)), None) => Err(py_err(e)),
         (None, None) => Err(PyValueError::new_err("telecluster: internal error (a worker panicked)")),
     }
 }
@@ -161,7 +178,7 @@ fn kmeans_fit<'py>(
         algorithm,
     )?
     .check()
-    .map_err(value_error)?;
+    .map_err(py_err)?;
     let xv = view(&x, "X")?;
     let m = interruptible(py, || params.fit(xv))?;
     fitted(py, &m)
@@ -194,7 +211,7 @@ fn kmeans_auto<'py>(
     algorithm: &str,
 ) -> PyResult<(Array2<'py>, I32s<'py>, f64, usize, Sweep<'py>)> {
     let base = kmeans_params(1, "k-means++", None, n_init, max_iter, tol, seed, algorithm)?;
-    base.clone().check().map_err(value_error)?;
+    base.clone().check().map_err(py_err)?;
     let xv = view(&x, "X")?;
     let (m, e) = interruptible(py, || {
         let e = sweep(xv, &ElbowParams::new(k_max, base.clone()), |_| ())?;
@@ -227,7 +244,7 @@ fn kmeans_assign<'py>(
     x: PyReadonlyArray2<'py, f64>,
 ) -> PyResult<(I32s<'py>, F64s<'py>)> {
     let (c, xv) = (view(&centres, "cluster_centers_")?, view(&x, "X")?);
-    let (labels, sq) = py.detach(|| assign(c, xv)).map_err(value_error)?;
+    let (labels, sq) = py.detach(|| assign(c, xv)).map_err(py_err)?;
     let labels: Vec<i32> = labels.into_iter().map(|l| l as i32).collect();
     Ok((labels.into_pyarray(py), sq.into_pyarray(py)))
 }
@@ -240,7 +257,7 @@ fn kmeans_transform<'py>(
     x: PyReadonlyArray2<'py, f64>,
 ) -> PyResult<Array2<'py>> {
     let (c, xv) = (view(&centres, "cluster_centers_")?, view(&x, "X")?);
-    let m = py.detach(|| distances(c, xv)).map_err(value_error)?;
+    let m = py.detach(|| distances(c, xv)).map_err(py_err)?;
     matrix_to_py(py, m)
 }
 
@@ -277,7 +294,7 @@ fn dbscan_fit<'py>(
     eps: f64,
     min_samples: usize,
 ) -> PyResult<(I64s<'py>, I64s<'py>)> {
-    let params = DbscanParams::new(eps, min_samples).check().map_err(value_error)?;
+    let params = DbscanParams::new(eps, min_samples).check().map_err(py_err)?;
     let xv = view(&x, "X")?;
     let fit = interruptible(py, || params.fit(xv))?;
     let labels: Vec<i64> = fit.labels().iter().map(|l| l.as_i64()).collect();
@@ -341,7 +358,7 @@ fn dbscan_predict<'py>(
     model.typical_kdist = typical_kdist.as_array().to_vec();
     model.overall_kdist = overall_kdist;
     let xv = view(&x, "X")?;
-    let placed = py.detach(|| model.predict(xv)).map_err(value_error)?;
+    let placed = py.detach(|| model.predict(xv)).map_err(py_err)?;
     let labels: Vec<i64> = placed.iter().map(|p| p.0.map_or(-1, i64::from)).collect();
     let scores: Vec<f64> = placed.iter().map(|p| p.1).collect();
     Ok((labels.into_pyarray(py), scores.into_pyarray(py)))
@@ -350,8 +367,8 @@ fn dbscan_predict<'py>(
 /// scipy's `linkage(X, method, metric="euclidean")` matrix: (n − 1) × 4.
 #[pyfunction]
 fn linkage<'py>(py: Python<'py>, x: PyReadonlyArray2<'py, f64>, method: &str) -> PyResult<Array2<'py>> {
-    let method: Method = method.parse().map_err(value_error)?;
-    let params = LinkageParams::new(method).check().map_err(value_error)?;
+    let method: Method = method.parse().map_err(py_err)?;
+    let params = LinkageParams::new(method).check().map_err(py_err)?;
     let xv = view(&x, "X")?;
     let dendrogram = interruptible(py, || params.fit(xv))?;
     merges_to_py(py, &dendrogram)
@@ -368,8 +385,8 @@ fn agglomerative<'py>(
     n_clusters: Option<usize>,
     distance_threshold: Option<f64>,
 ) -> PyResult<(Array2<'py>, I64s<'py>, usize)> {
-    let method: Method = method.parse().map_err(value_error)?;
-    let params = LinkageParams::new(method).check().map_err(value_error)?;
+    let method: Method = method.parse().map_err(py_err)?;
+    let params = LinkageParams::new(method).check().map_err(py_err)?;
     let xv = view(&x, "X")?;
     let (dendrogram, labels, k) = interruptible(py, || {
         let d = params.fit(xv)?;
@@ -410,11 +427,9 @@ fn table(
     source: &str,
 ) -> PyResult<Table> {
     let m = view(x, "X")?.to_matrix();
-    let mut t = Table::from_matrix(features, m)
-        .map_err(value_error)?
-        .with_source(source);
+    let mut t = Table::from_matrix(features, m).map_err(py_err)?.with_source(source);
     if let Some((name, values)) = ids {
-        t = t.with_ids(name, values).map_err(value_error)?;
+        t = t.with_ids(name, values).map_err(py_err)?;
     }
     Ok(t)
 }
@@ -449,7 +464,7 @@ fn analyse<'py>(
         })
         .collect::<PyResult<Vec<usize>>>()?;
     let mut p = AnalysisParams {
-        prep: PrepParams::new(scaling.parse::<Scaling>().map_err(value_error)?).log1p(log1p),
+        prep: PrepParams::new(scaling.parse::<Scaling>().map_err(py_err)?).log1p(log1p),
         ..AnalysisParams::default()
     };
     p.kmeans.n_clusters = n_clusters.map_or(KChoice::Auto { k_max }, KChoice::Given);
@@ -457,7 +472,7 @@ fn analyse<'py>(
     p.dbscan.eps = eps.map_or(EpsChoice::Auto, EpsChoice::Given);
     p.dbscan.min_samples = min_samples;
     p.dbscan.seed = seed;
-    p.hierarchy.method = method.parse::<Method>().map_err(value_error)?;
+    p.hierarchy.method = method.parse::<Method>().map_err(py_err)?;
     p.hierarchy.seed = seed;
     interruptible(py, || {
         let a = analysis::analyse(&table, &p, &mut |_| ())?;
@@ -481,7 +496,7 @@ fn model_score<'py>(
     x: PyReadonlyArray2<'py, f64>,
     features: Vec<String>,
 ) -> PyResult<(String, Vec<String>)> {
-    let model = Model::from_json(model, source).map_err(value_error)?;
+    let model = Model::from_json(model, source).map_err(py_err)?;
     let table = table(&x, features, None, "<DataFrame>")?;
     let scored = interruptible(py, || model.score(&table))?;
     let whys = scored.iter().map(ToString::to_string).collect();
@@ -492,13 +507,163 @@ fn model_score<'py>(
 /// Checks a model file's text; returns (its features, its method).
 #[pyfunction]
 fn model_info(model: &str, source: &str) -> PyResult<(Vec<String>, String)> {
-    let model = Model::from_json(model, source).map_err(value_error)?;
+    let model = Model::from_json(model, source).map_err(py_err)?;
     let features = model.features.iter().map(|f| f.name.clone()).collect();
     let method = match model.method {
         telecluster::model::Method::Kmeans(_) => "kmeans",
         telecluster::model::Method::Dbscan(_) => "dbscan",
     };
     Ok((features, method.to_string()))
+}
+
+/// Access logs to per-endpoint features (`telecluster ingest logs`); returns (feature names,
+/// the features, the id column's name and values, the other text columns, a summary dict).
+#[pyfunction]
+#[pyo3(signature = (paths, format, log_format, json_fields, window, errors, route_map, strict))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)] // Python's keyword arguments, one to one
+fn read_logs<'py>(
+    py: Python<'py>,
+    paths: Vec<std::path::PathBuf>,
+    format: &str,
+    log_format: Option<&str>,
+    json_fields: Option<&str>,
+    window: Option<&str>,
+    errors: &str,
+    route_map: Option<std::path::PathBuf>,
+    strict: bool,
+) -> PyResult<(
+    Vec<String>,
+    Array2<'py>,
+    Option<(String, Vec<String>)>,
+    Vec<(String, Vec<String>)>,
+    Sweep<'py>,
+)> {
+    let kind: LogKind = format.parse().map_err(py_err)?;
+    let format = LogFormat::from_parts(kind, log_format, json_fields).map_err(py_err)?;
+    let window = window.map(|w| format.window_seconds(w)).transpose().map_err(py_err)?;
+    let routes = match route_map {
+        Some(p) => {
+            let name = p.display().to_string();
+            let text = std::fs::read_to_string(&p).map_err(|e| py_err(telecluster::Error::io(name.clone(), e)))?;
+            RouteMap::parse(&text, &name).map_err(py_err)?
+        }
+        None => RouteMap::default(),
+    };
+    let opts = LogOptions {
+        format,
+        window,
+        errors: ErrorClasses::parse(errors).map_err(py_err)?,
+        routes,
+        strict,
+        ..LogOptions::default()
+    };
+    let got = py.detach(|| ingest(&paths, &opts)).map_err(py_err)?;
+    let t = &got.table;
+    let s = &got.summary;
+    let summary = PyDict::new(py);
+    summary.set_item("lines", s.lines)?;
+    summary.set_item("requests", s.requests)?;
+    summary.set_item("bad_lines", s.bad)?;
+    let shown: Vec<(String, String)> = s
+        .bad_shown
+        .iter()
+        .map(|b| (b.at.to_string(), b.reason.clone()))
+        .collect();
+    summary.set_item("bad_shown", shown)?;
+    summary.set_item("formats", s.formats.clone())?;
+    summary.set_item("untimed_left_out", s.untimed)?;
+    let ids = t.ids().map(|c| (c.name.clone(), c.values.clone()));
+    let carried = t.carried().iter().map(|c| (c.name.clone(), c.values.clone())).collect();
+    Ok((
+        t.features().to_vec(),
+        matrix_to_py(py, t.x().clone())?,
+        ids,
+        carried,
+        summary,
+    ))
+}
+
+fn seconds(value: &str, param: Param) -> PyResult<u64> {
+    parse_duration(value).ok_or_else(|| {
+        py_err(telecluster::Error::invalid(
+            param,
+            value,
+            "must be a positive duration such as 30s, 5m or 1h",
+        ))
+    })
+}
+
+/// Per-row features from PromQL queries (`telecluster ingest prometheus`); returns (feature
+/// names, the features, the row names' column and values, the server's warnings, the rows
+/// left out and why).
+#[pyfunction]
+#[pyo3(signature = (url, queries, files, by, time, range, step, reduce, timeout, bearer_token, basic_auth))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)] // Python's keyword arguments, one to one
+fn read_prometheus<'py>(
+    py: Python<'py>,
+    url: Option<String>,
+    queries: Vec<(String, String)>,
+    files: Vec<(String, std::path::PathBuf)>,
+    by: Option<Vec<String>>,
+    time: Option<String>,
+    range: Option<String>,
+    step: Option<String>,
+    reduce: &str,
+    timeout: &str,
+    bearer_token: Option<String>,
+    basic_auth: Option<(String, String)>,
+) -> PyResult<(
+    Vec<String>,
+    Array2<'py>,
+    Option<(String, Vec<String>)>,
+    Vec<String>,
+    Vec<(String, Vec<String>)>,
+)> {
+    let mut features: Vec<(String, Source)> = queries.into_iter().map(|(n, q)| (n, Source::Query(q))).collect();
+    features.extend(files.into_iter().map(|(n, p)| (n, Source::File(p))));
+    let range = match (range, step) {
+        (Some(r), Some(s)) => Some(Range {
+            range: seconds(&r, Param::Range)?,
+            step: seconds(&s, Param::Step)?,
+        }),
+        (None, None) => None,
+        _ => return Err(value_error("range and step go together: give both or neither")),
+    };
+    let reduce = match reduce {
+        "mean" => Reduce::Mean,
+        "p95" => Reduce::P95,
+        "max" => Reduce::Max,
+        other => {
+            return Err(value_error(format!(
+                "reduce must be 'mean', 'p95' or 'max', got {other:?}"
+            )))
+        }
+    };
+    let auth = match (bearer_token, basic_auth) {
+        (Some(_), Some(_)) => return Err(value_error("give bearer_token or basic_auth, not both")),
+        (Some(t), None) => Auth::Bearer(t),
+        (None, Some((user, password))) => Auth::Basic { user, password },
+        (None, None) => Auth::None,
+    };
+    let opts = PromOptions {
+        url,
+        features,
+        by,
+        time,
+        range,
+        reduce,
+        timeout: Some(std::time::Duration::from_secs(seconds(timeout, Param::Timeout)?)),
+        auth,
+    };
+    let (t, summary) = py.detach(|| prometheus::ingest(&opts)).map_err(py_err)?;
+    let ids = t.ids().map(|c| (c.name.clone(), c.values.clone()));
+    Ok((
+        t.features().to_vec(),
+        matrix_to_py(py, t.x().clone())?,
+        ids,
+        summary.warnings,
+        summary.incomplete,
+    ))
 }
 
 /// The compiled part of the telecluster package.
@@ -516,6 +681,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(linkage, m)?)?;
     m.add_function(wrap_pyfunction!(agglomerative, m)?)?;
     m.add_function(wrap_pyfunction!(analyse, m)?)?;
+    m.add_function(wrap_pyfunction!(read_logs, m)?)?;
+    m.add_function(wrap_pyfunction!(read_prometheus, m)?)?;
     m.add_function(wrap_pyfunction!(model_score, m)?)?;
     m.add_function(wrap_pyfunction!(model_info, m)?)?;
     Ok(())

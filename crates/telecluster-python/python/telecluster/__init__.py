@@ -11,6 +11,7 @@ from ._analysis import Analysis, Model, analyse, load_model
 from ._dbscan import DBSCAN
 from ._hierarchy import AgglomerativeClustering, linkage
 from ._kmeans import KMeans
+from ._logs import read_logs, read_prometheus
 from ._native import __version__
 
-__all__ = ["DBSCAN", "AgglomerativeClustering", "Analysis", "KMeans", "Model", "analyse", "linkage", "load_model", "__version__"]
+__all__ = ["DBSCAN", "AgglomerativeClustering", "Analysis", "KMeans", "Model", "analyse", "linkage", "load_model", "read_logs", "read_prometheus", "__version__"]

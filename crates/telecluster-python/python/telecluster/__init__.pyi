@@ -196,3 +196,30 @@ class Model:
     def score(self, data: Any) -> Any: ...
 
 def load_model(path: Union[str, "os.PathLike[str]"]) -> Model: ...
+
+def read_logs(
+    paths: Union[str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]]],
+    *,
+    format: Literal["auto", "nginx", "envoy", "json"] = "auto",
+    log_format: Optional[str] = None,
+    json_fields: Optional[str] = None,
+    window: Optional[str] = None,
+    errors: str = "5xx",
+    route_map: Optional[Union[str, "os.PathLike[str]"]] = None,
+    strict: bool = False,
+) -> Any: ...
+
+def read_prometheus(
+    url: Optional[str] = None,
+    queries: Optional[dict[str, str]] = None,
+    *,
+    files: Optional[dict[str, Union[str, "os.PathLike[str]"]]] = None,
+    by: Optional[Sequence[str]] = None,
+    time: Optional[str] = None,
+    range: Optional[str] = None,
+    step: Optional[str] = None,
+    reduce: Literal["mean", "p95", "max"] = "mean",
+    timeout: str = "30s",
+    bearer_token: Optional[str] = None,
+    basic_auth: Optional[tuple[str, str]] = None,
+) -> Any: ...
