@@ -17,7 +17,11 @@ use crate::cluster::distance::{nearest_two_rows, sq_dist, CHUNK_ROWS};
 /// the rows that could move under the current means (a superset: nearest and second-nearest
 /// distances against the extreme size factors), and visits only those, in row order. A pass
 /// that moves nothing leaves the means unchanged, so then no row at all can move.
-pub(super) fn hartigan(data: &[f64], d: usize, labels: &mut [u32], k: usize, max_passes: usize) -> usize {
+///
+/// With `tol > 0` it also stops once a pass shifts the means by at most `tol` in all (the sum of
+/// squared shifts, Lloyd's own test): on data without clear groups the moves go on in ever
+/// smaller steps, and their serial cost could otherwise exceed the whole fit's many times over.
+pub(super) fn hartigan(data: &[f64], d: usize, labels: &mut [u32], k: usize, max_passes: usize, tol: f64) -> usize {
     let mut sums = vec![0.0; k * d];
     let mut counts = vec![0.0f64; k];
     for (x, &l) in data.chunks_exact(d).zip(labels.iter()) {
@@ -34,12 +38,14 @@ pub(super) fn hartigan(data: &[f64], d: usize, labels: &mut [u32], k: usize, max
     // repeat over one candidate list until it is quiet, and a fresh detection then either finds
     // more to do or confirms the partition: when the first pass after a detection moves
     // nothing, the means are those the detection saw, so no row anywhere can move.
+    let mut pass_start = means.clone();
     'detect: while passes < max_passes && !crate::interrupt::requested() {
         let candidates = hartigan_candidates(data, d, labels, &means, &counts);
         let mut first = true;
         while passes < max_passes {
             passes += 1;
             let mut moved = 0;
+            pass_start.copy_from_slice(&means);
             for &i in &candidates {
                 let x = &data[i * d..(i + 1) * d];
                 let a = labels[i] as usize;
@@ -74,6 +80,12 @@ pub(super) fn hartigan(data: &[f64], d: usize, labels: &mut [u32], k: usize, max
                 moved += 1;
             }
             moves += moved;
+            if moved > 0 && tol > 0.0 {
+                let shift: f64 = means.iter().zip(&pass_start).map(|(a, b)| (a - b) * (a - b)).sum();
+                if shift <= tol {
+                    break 'detect;
+                }
+            }
             if moved == 0 {
                 if first {
                     break 'detect;

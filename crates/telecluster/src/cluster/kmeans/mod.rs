@@ -117,7 +117,8 @@ fn run_scheme(
 /// iteration also accepts, so the refined result is a K-Means solution in every sense, usually a
 /// better local optimum. It runs serially, so `Auto` refines every run from sampled starting
 /// centres (k-means++ or random) up to [`REFINE_MAX_ROWS`] rows, and above that only the winning
-/// run; given centres are left to Lloyd, as in scikit-learn.
+/// run; given centres are left to Lloyd, as in scikit-learn. A run that did not converge within
+/// `max_iter` is not refined.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Refine {
@@ -456,11 +457,15 @@ fn refine_run(
     tree: Option<&Tree>,
     r: Run,
 ) -> Run {
-    if k < 2 {
+    // A run that used up max_iter is no local optimum to polish: on data without clear groups
+    // its partition is still far from one, Hartigan's serial moves would then take many times
+    // the run's own time (12 s after a 1.5 s run on 200k x 16 normal rows, k = 32), and the
+    // caller's max_iter already said how much work it allows.
+    if k < 2 || !r.converged {
         return r;
     }
     let mut labels = r.labels.clone();
-    if hartigan::hartigan(data, d, &mut labels, k, max_iter) == 0 {
+    if hartigan::hartigan(data, d, &mut labels, k, max_iter, tol) == 0 {
         return r;
     }
     let centers = run::means_of(data, d, &labels, &r.centers);

@@ -477,7 +477,7 @@ mod tests {
             let init = x[..6 * 2].to_vec();
             let r = run(&x, 2, init, 300, 0.0, Iteration::Lloyd, None);
             let mut labels = r.labels.clone();
-            hartigan(&x, 2, &mut labels, 6, 100);
+            hartigan(&x, 2, &mut labels, 6, 100, 0.0);
             let centers = means_of(&x, 2, &labels, &r.centers);
             let refined = inertia(&x, 2, &centers, &labels);
             assert!(refined <= r.inertia * (1.0 + 1e-12), "seed {seed}");

@@ -264,3 +264,27 @@ fn large_fits_stop_once_two_runs_agree_and_seed_from_a_sample() {
     assert!(sizes.iter().all(|&s| s == 20_000), "{sizes:?}");
     assert!(same_inertia(1.0, 1.0 + 1e-12) && !same_inertia(1.0, 1.0 + 1e-6));
 }
+
+#[test]
+fn runs_that_use_up_max_iter_are_not_refined() {
+    let mut rng = Rng::new(3);
+    let rows: Vec<[f64; 3]> = (0..2000).map(|_| [rng.normal(), rng.normal(), rng.normal()]).collect();
+    let x = Matrix::from_rows(&rows).unwrap();
+    let fit = |refine| {
+        KMeansParams::new(6)
+            .max_iter(2)
+            .tol(0.0)
+            .refine(refine)
+            .check()
+            .unwrap()
+            .fit(&x)
+            .unwrap()
+    };
+    let (auto, never) = (fit(Refine::Auto), fit(Refine::Never));
+    assert!(!auto.converged());
+    assert_eq!(auto.labels(), never.labels());
+    assert_eq!(auto.inertia(), never.inertia());
+    // Given room to converge, the same starts are refined, and never end worse.
+    let roomy = |refine| KMeansParams::new(6).refine(refine).check().unwrap().fit(&x).unwrap();
+    assert!(roomy(Refine::Auto).inertia() <= roomy(Refine::Never).inertia());
+}
