@@ -125,3 +125,29 @@ def test_ctrl_c_interrupts_a_long_fit_and_the_next_fit_runs():
     # Uninterrupted, this fit takes minutes (50 starts of 64 centres on 400,000 x 16 rows).
     assert after < 2.0, f"the fit went on for {after:.1f} s after Ctrl-C"
     assert telecluster.KMeans(3, random_state=0).fit(x[:1000]).cluster_centers_.shape == (3, 16)
+
+
+def test_fits_release_the_gil():
+    # While a fit runs on another thread, this thread keeps running Python: the longest pause
+    # between its steps stays far below the fit's length (holding the GIL, it would be all of it).
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(200_000, 16))
+    done = threading.Event()
+    took = []
+
+    def fit():
+        t0 = time.monotonic()
+        telecluster.KMeans(32, n_init=2, max_iter=30, tol=0.0, random_state=0).fit(x)
+        took.append(time.monotonic() - t0)
+        done.set()
+
+    worker = threading.Thread(target=fit)
+    last, longest = time.monotonic(), 0.0
+    worker.start()
+    while not done.is_set():
+        now = time.monotonic()
+        longest, last = max(longest, now - last), now
+        sum(range(1000))
+    worker.join()
+    assert took[0] > 0.3, "the fit is too short to tell"
+    assert longest < took[0] / 3, f"this thread stood still for {longest:.2f} s of a {took[0]:.2f} s fit"
