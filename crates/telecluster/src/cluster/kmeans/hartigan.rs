@@ -18,9 +18,11 @@ use crate::cluster::distance::{nearest_two_rows, sq_dist, CHUNK_ROWS};
 /// distances against the extreme size factors), and visits only those, in row order. A pass
 /// that moves nothing leaves the means unchanged, so then no row at all can move.
 ///
-/// With `tol > 0` it also stops once a pass shifts the means by at most `tol` in all (the sum of
-/// squared shifts, Lloyd's own test): on data without clear groups the moves go on in ever
-/// smaller steps, and their serial cost could otherwise exceed the whole fit's many times over.
+/// When more than [`BOUNDED_SHARE`] of the rows could move at the start, the partition has no
+/// separated groups to polish, and (with `tol > 0`) the moves stop once a pass shifts the means
+/// by at most `tol` in all (the sum of squared shifts, Lloyd's own test): on such data they go
+/// on in ever smaller steps, and their serial cost could otherwise exceed the whole fit's many
+/// times over. Below that share they run to the end, as Hartigan's method does.
 pub(super) fn hartigan(data: &[f64], d: usize, labels: &mut [u32], k: usize, max_passes: usize, tol: f64) -> usize {
     let mut sums = vec![0.0; k * d];
     let mut counts = vec![0.0f64; k];
@@ -39,8 +41,12 @@ pub(super) fn hartigan(data: &[f64], d: usize, labels: &mut [u32], k: usize, max
     // more to do or confirms the partition: when the first pass after a detection moves
     // nothing, the means are those the detection saw, so no row anywhere can move.
     let mut pass_start = means.clone();
+    let mut bounded = false;
     'detect: while passes < max_passes && !crate::interrupt::requested() {
         let candidates = hartigan_candidates(data, d, labels, &means, &counts);
+        if passes == 0 {
+            bounded = tol > 0.0 && candidates.len() as f64 > BOUNDED_SHARE * labels.len() as f64;
+        }
         let mut first = true;
         while passes < max_passes {
             passes += 1;
@@ -80,7 +86,7 @@ pub(super) fn hartigan(data: &[f64], d: usize, labels: &mut [u32], k: usize, max
                 moved += 1;
             }
             moves += moved;
-            if moved > 0 && tol > 0.0 {
+            if moved > 0 && bounded {
                 let shift: f64 = means.iter().zip(&pass_start).map(|(a, b)| (a - b) * (a - b)).sum();
                 if shift <= tol {
                     break 'detect;
@@ -97,6 +103,13 @@ pub(super) fn hartigan(data: &[f64], d: usize, labels: &mut [u32], k: usize, max
     }
     moves
 }
+
+/// The share of rows near a boundary above which the moves stop at Lloyd's tolerance. Measured
+/// at the first detection: 0 to 10 % of the rows in the sweeps of fifteen blob benchmarks
+/// (2 to 8 features, 4 to 17 centres, overlapping spreads), 1.3 % on 1M x 2 blobs, 43 % on
+/// 200k x 16 standard-normal rows with k = 32, where exhaustive moves took 11 s after a 1.5 s
+/// run.
+const BOUNDED_SHARE: f64 = 0.25;
 
 /// How much wider than strictly needed the candidate net is cast. Moves shift the boundaries,
 /// and rows just beyond them become movable in turn; a net this wide lets those waves run

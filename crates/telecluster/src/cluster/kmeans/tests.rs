@@ -288,3 +288,30 @@ fn runs_that_use_up_max_iter_are_not_refined() {
     let roomy = |refine| KMeansParams::new(6).refine(refine).check().unwrap().fit(&x).unwrap();
     assert!(roomy(Refine::Auto).inertia() <= roomy(Refine::Never).inertia());
 }
+
+#[test]
+fn hartigan_moves_on_groupless_data_stop_at_lloyds_tolerance() {
+    let mut rng = Rng::new(9);
+    let rows: Vec<Vec<f64>> = (0..20_000).map(|_| (0..16).map(|_| rng.normal()).collect()).collect();
+    let x = Matrix::from_rows(&rows).unwrap();
+    // A partition a few Lloyd steps in: many rows still near a boundary.
+    let lloyd = KMeansParams::new(32)
+        .max_iter(5)
+        .refine(Refine::Never)
+        .check()
+        .unwrap()
+        .fit(&x)
+        .unwrap();
+    let inertia = |labels: &[u32]| {
+        let centres = run::means_of(x.as_slice(), 16, labels, lloyd.centroids().as_slice());
+        x.rows()
+            .zip(labels)
+            .map(|(r, &l)| crate::metric::sq_dist(r, &centres[l as usize * 16..(l as usize + 1) * 16]))
+            .sum::<f64>()
+    };
+    let (mut exhaustive, mut bounded) = (lloyd.labels().to_vec(), lloyd.labels().to_vec());
+    let all = super::hartigan::hartigan(x.as_slice(), 16, &mut exhaustive, 32, 300, 0.0);
+    let some = super::hartigan::hartigan(x.as_slice(), 16, &mut bounded, 32, 300, 1e-4);
+    assert!(0 < some && some < all, "bounded {some} moves, exhaustive {all}");
+    assert!(inertia(&exhaustive) < lloyd.inertia() && inertia(&bounded) < lloyd.inertia());
+}
