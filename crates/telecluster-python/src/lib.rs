@@ -15,6 +15,7 @@ use numpy::{
 use pyo3::exceptions::{PyFileNotFoundError, PyKeyboardInterrupt, PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use telecluster::analysis::{self, auto_eps, AnalysisParams, EpsChoice, KChoice, Prepared};
 use telecluster::cluster::kmeans::{assign, distances};
@@ -69,6 +70,17 @@ fn matrix_to_py<'py>(py: Python<'py>, m: Matrix) -> PyResult<Array2<'py>> {
     m.into_vec().into_pyarray(py).reshape([n, d])
 }
 
+/// How long the library took in the last interruptible call, for the benchmark that tells the
+/// binding's own cost (`bench/python_estimators.py`).
+static LAST_CALL_NS: AtomicU64 = AtomicU64::new(0);
+
+/// Seconds the library itself spent in the last fit (the rest of a call's time is the binding's:
+/// conversions, checks, the thread hand-off).
+#[pyfunction]
+fn last_call_seconds() -> f64 {
+    LAST_CALL_NS.load(Ordering::Relaxed) as f64 / 1e9
+}
+
 /// Runs `work` without the GIL on another thread while this one, every 50 ms, lets Python's
 /// signal handlers run: Ctrl-C in a notebook asks the library to stop (`telecluster::interrupt`),
 /// the work returns early, and the caller gets `KeyboardInterrupt`.
@@ -77,8 +89,11 @@ fn interruptible<T: Send>(py: Python<'_>, work: impl FnOnce() -> telecluster::Re
         std::thread::scope(|s| {
             let (tx, rx) = std::sync::mpsc::sync_channel(1);
             s.spawn(move || {
+                let start = std::time::Instant::now();
+                let out = work();
+                LAST_CALL_NS.store(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
                 // A panic drops `tx` unsent: the receiver then sees the channel closed.
-                let _ = tx.send(work());
+                let _ = tx.send(out);
             });
             let mut signal = None;
             loop {
@@ -286,20 +301,30 @@ fn serde_json_name(by: &telecluster::analysis::EpsChosenBy) -> String {
     .to_string()
 }
 
-/// Fits DBSCAN; returns (labels, core_sample_indices).
+/// Fits DBSCAN; returns (labels, core_sample_indices, components: the core rows).
 #[pyfunction]
 fn dbscan_fit<'py>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, f64>,
     eps: f64,
     min_samples: usize,
-) -> PyResult<(I64s<'py>, I64s<'py>)> {
+) -> PyResult<(I64s<'py>, I64s<'py>, Array2<'py>)> {
     let params = DbscanParams::new(eps, min_samples).check().map_err(py_err)?;
     let xv = view(&x, "X")?;
     let fit = interruptible(py, || params.fit(xv))?;
-    let labels: Vec<i64> = fit.labels().iter().map(|l| l.as_i64()).collect();
-    let core: Vec<i64> = fit.core_indices().into_iter().map(|i| i as i64).collect();
-    Ok((labels.into_pyarray(py), core.into_pyarray(py)))
+    let (labels, core, components) = py.detach(|| {
+        let labels: Vec<i64> = fit.labels().iter().map(|l| l.as_i64()).collect();
+        let core = fit.core_indices();
+        let components = xv.select_rows(&core);
+        (labels, core, components)
+    });
+    let core: Vec<i64> = core.into_iter().map(|i| i as i64).collect();
+    let components = if components.n_rows() == 0 {
+        PyArray2::zeros(py, [0, xv.n_cols()], false)
+    } else {
+        matrix_to_py(py, components)?
+    };
+    Ok((labels.into_pyarray(py), core.into_pyarray(py), components))
 }
 
 fn core_model(
@@ -670,6 +695,7 @@ fn read_prometheus<'py>(
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(last_call_seconds, m)?)?;
     m.add_function(wrap_pyfunction!(kmeans_fit, m)?)?;
     m.add_function(wrap_pyfunction!(kmeans_auto, m)?)?;
     m.add_function(wrap_pyfunction!(kmeans_assign, m)?)?;

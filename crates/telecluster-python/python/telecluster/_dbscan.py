@@ -134,10 +134,10 @@ class DBSCAN(ClusterMixin, BaseEstimator):
             self.k_distances_ = curve
         else:
             eps, how = float(self.eps), "given"
-        labels, core = _native.dbscan_fit(X, eps, int(self.min_samples))
+        labels, core, components = _native.dbscan_fit(X, eps, int(self.min_samples))
         self.labels_ = labels
         self.core_sample_indices_ = core
-        self.components_ = X[core].copy() if len(core) else np.empty((0, X.shape[1]))
+        self.components_ = components
         self.eps_ = float(eps)
         self.eps_chosen_by_ = how
         # What predict and score_samples need besides components_, computed on their first
