@@ -127,6 +127,19 @@ def test_ctrl_c_interrupts_a_long_fit_and_the_next_fit_runs():
     assert telecluster.KMeans(3, random_state=0).fit(x[:1000]).cluster_centers_.shape == (3, 16)
 
 
+def test_ctrl_c_interrupts_a_long_linkage():
+    x = np.random.default_rng(2).normal(size=(120_000, 2))
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    start = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        telecluster.linkage(x, method="ward")  # about 10 s uninterrupted on 2 cores
+    after = time.monotonic() - start - 0.5
+    timer.join()
+    assert after < 2.0, f"the linkage went on for {after:.1f} s after Ctrl-C"
+    assert telecluster.linkage(x[:100], method="ward").shape == (99, 4)
+
+
 def test_fits_release_the_gil():
     # While a fit runs on another thread, this thread keeps running Python: the longest pause
     # between its steps stays far below the fit's length (holding the GIL, it would be all of it).

@@ -344,6 +344,10 @@ fn ward_with(data: &[f64], d: usize, helper: Option<&Helper>) -> Vec<RawMerge> {
     let mut chain: Vec<u32> = Vec::with_capacity(n);
     let mut merges = Vec::with_capacity(n - 1);
     for _ in 0..n - 1 {
+        // A stop request leaves the merges unfinished; the caller drops them.
+        if crate::interrupt::requested() {
+            break;
+        }
         if chain.is_empty() {
             while !alive[lowest] {
                 lowest += 1;

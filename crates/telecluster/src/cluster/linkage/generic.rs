@@ -43,6 +43,10 @@ pub(super) fn run<C: Clusters>(c: &mut C) -> Vec<RawMerge> {
     let mut heap = Heap::new(&min_dist);
     let mut merges = Vec::with_capacity(n - 1);
     for k in 0..n - 1 {
+        // A stop request leaves the merges unfinished; the caller drops them.
+        if crate::interrupt::requested() {
+            break;
+        }
         let (mut x, mut y, mut s) = (0, 0, 0.0);
         // At most n - k candidates can be stale before the closest pair is confirmed.
         for _ in 0..n - k {

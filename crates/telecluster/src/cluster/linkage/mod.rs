@@ -229,6 +229,8 @@ impl LinkageValidParams {
                 })?
             }
         };
+        // A stop request ends the algorithms early, with merges missing.
+        crate::interrupt::check()?;
         Ok(Dendrogram::from_raw(n, method, raw))
     }
 }

@@ -56,7 +56,8 @@ pub(crate) fn boruvka(data: &[f64], d: usize) -> Vec<RawMerge> {
     let mut comp = vec![0u32; n];
     let mut by_comp = vec![0u32; n];
     let mut starts = vec![0usize; n + 1];
-    while edges.len() + 1 < n {
+    // A stop request leaves the edges unfinished; the caller drops them.
+    while edges.len() + 1 < n && !crate::interrupt::requested() {
         // Label every position with its component's root; group the positions by component.
         for (pos, c) in comp.iter_mut().enumerate() {
             *c = find(&mut parent, pos as u32);
@@ -129,6 +130,9 @@ pub(crate) fn prim(data: &[f64], d: usize) -> Vec<RawMerge> {
     let mut edges = Vec::with_capacity(n.saturating_sub(1));
     let mut x = 0usize;
     for _ in 1..n {
+        if crate::interrupt::requested() {
+            break;
+        }
         merged[x] = true;
         let xr = &data[x * d..(x + 1) * d];
         let (s, y) = dist
