@@ -45,6 +45,15 @@ def test_lists_float32_and_fortran_order_give_the_same_answer(blobs):
     assert got32.cluster_centers_.dtype == np.float64
 
 
+def test_c_contiguous_float64_is_passed_on_without_a_copy(blobs):
+    from telecluster._validation import check_X
+
+    x, _ = blobs
+    assert check_X(telecluster.KMeans(), x, reset=True) is x
+    converted = check_X(telecluster.KMeans(), np.asfortranarray(x), reset=True)
+    assert converted.flags["C_CONTIGUOUS"] and not np.shares_memory(converted, x)
+
+
 def test_same_seed_same_answer_and_pickles(blobs):
     x, _ = blobs
     a = telecluster.KMeans(5, random_state=3).fit(x)
