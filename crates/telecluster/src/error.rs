@@ -380,6 +380,16 @@ pub enum Error {
     #[error("interrupted")]
     Interrupted,
 
+    /// Bytes given as a saved partial state (log aggregate, sketch, K-Means statistics) are not
+    /// one, or states of different shapes were merged.
+    #[error("cannot read the {what} state: {detail}")]
+    State {
+        /// Which kind of state.
+        what: &'static str,
+        /// What is wrong.
+        detail: String,
+    },
+
     /// A saved model cannot be read.
     #[error("{path}: {detail}")]
     Model {

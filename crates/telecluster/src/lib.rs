@@ -49,6 +49,7 @@
 
 pub mod analysis;
 pub mod cluster;
+mod codec;
 pub mod data;
 pub mod diff;
 pub mod error;

@@ -13,6 +13,9 @@
 /// The relative accuracy of [`Sketch`]: quantiles are within 1 % of the exact ones.
 pub const RELATIVE_ACCURACY: f64 = 0.01;
 
+use crate::codec::{put_i64, put_u64, Reader};
+use crate::error::Result;
+
 /// A DDSketch over non-negative integers with relative accuracy [`RELATIVE_ACCURACY`].
 ///
 /// ```
@@ -113,6 +116,54 @@ impl Sketch {
         }
     }
 
+    /// Appends the sketch's byte form: the same values give the same bytes, however they were
+    /// split and merged.
+    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+        put_u64(out, self.count);
+        if self.count == 0 {
+            return;
+        }
+        put_u64(out, self.zeros);
+        put_u64(out, self.min);
+        put_u64(out, self.max);
+        // Trailing and leading empty buckets are not state: merging may leave them.
+        let first = self.counts.iter().position(|&c| c > 0).unwrap_or(self.counts.len());
+        let last = self.counts.iter().rposition(|&c| c > 0).map_or(first, |i| i + 1);
+        put_i64(out, i64::from(self.offset) + first as i64);
+        put_u64(out, (last - first) as u64);
+        for &c in &self.counts[first..last] {
+            put_u64(out, c);
+        }
+    }
+
+    /// Reads a sketch written by [`Sketch::write`], checking that its counts add up.
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Sketch> {
+        let count = r.u64()?;
+        if count == 0 {
+            return Ok(Sketch::new());
+        }
+        let (zeros, min, max) = (r.u64()?, r.u64()?, r.u64()?);
+        let offset = r.i64()?;
+        let n = r.len()?;
+        // Bucket indices of u64 values lie in 0..=2219 for a 1 % sketch.
+        if !(0..=4096).contains(&offset) || min > max || (min == 0) != (zeros > 0) {
+            return Err(r.bad("a latency sketch's buckets or extremes are out of range"));
+        }
+        let counts = (0..n).map(|_| r.u64()).collect::<Result<Vec<u64>>>()?;
+        let total = counts.iter().try_fold(zeros, |a, &c| a.checked_add(c));
+        if total != Some(count) || counts.first() == Some(&0) || counts.last() == Some(&0) {
+            return Err(r.bad("a latency sketch's counts do not add up"));
+        }
+        Ok(Sketch {
+            zeros,
+            counts,
+            offset: offset as i32,
+            count,
+            min,
+            max,
+        })
+    }
+
     /// The `q`-quantile (0 ≤ q ≤ 1): within [`RELATIVE_ACCURACY`] of the exact order statistic
     /// of rank `⌊q (n − 1)⌋` (0-based) of the values added, and never outside their range;
     /// `None` for an empty sketch.
@@ -174,6 +225,15 @@ mod tests {
             ba.merge(&a);
             a.merge(&b);
             prop_assert_eq!(&a, &ba);
+            let (mut bytes, mut whole_bytes) = (Vec::new(), Vec::new());
+            a.write(&mut bytes);
+            whole.write(&mut whole_bytes);
+            prop_assert_eq!(&bytes, &whole_bytes);
+            let back = Sketch::read(&mut Reader::new(&bytes, "test")).unwrap();
+            let mut again = Vec::new();
+            back.write(&mut again);
+            prop_assert_eq!(&again, &whole_bytes);
+            prop_assert_eq!(back.quantile(0.5).map(f64::to_bits), whole.quantile(0.5).map(f64::to_bits));
             for q in [0.0, 0.5, 0.95, 0.99, 1.0] {
                 prop_assert_eq!(a.quantile(q).map(f64::to_bits), whole.quantile(q).map(f64::to_bits));
             }

@@ -97,3 +97,33 @@ fn features_do_not_depend_on_threads_or_on_the_split_into_files() {
     std::fs::write(&both, text).unwrap();
     assert_eq!(run(2, &[both]).aggregate, one.aggregate);
 }
+
+#[test]
+fn lines_counted_in_pieces_anywhere_merge_to_the_whole_log_s_state() {
+    use telecluster::io::logs::aggregate::Aggregate;
+    use telecluster::io::logs::aggregate_lines;
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = log(dir.path(), 20_000, 11);
+    let opts = LogOptions {
+        window: Some(60),
+        ..LogOptions::default()
+    };
+    let whole = ingest(std::slice::from_ref(&path), &opts).unwrap();
+    let text = std::fs::read(&path).unwrap();
+    let mut lines: Vec<&[u8]> = text.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
+    lines.push(b"a line of no known format");
+    // Uneven pieces, merged in reverse: as partitions of a distributed read would arrive.
+    let mut merged = Aggregate::default();
+    let (mut requests, mut bad) = (0, 0);
+    let cuts = [0, 1, 4_000, 4_001, 13_000, lines.len()];
+    for w in cuts.windows(2).rev() {
+        let (agg, read) = aggregate_lines(lines[w[0]..w[1]].iter().copied(), "piece", &opts).unwrap();
+        requests += read.requests;
+        bad += read.bad;
+        merged.merge(Aggregate::from_bytes(&agg.to_bytes()).unwrap());
+    }
+    assert_eq!((requests, bad), (20_000, 1));
+    assert_eq!(merged.to_bytes(), whole.aggregate.to_bytes());
+    let (table, _) = merged.to_table("x", Some(60)).unwrap();
+    assert_eq!(table.x().as_slice(), whole.table.x().as_slice());
+}

@@ -42,11 +42,13 @@ mod hartigan;
 mod init;
 mod kdtree;
 mod lloyd;
+mod partial;
 mod run;
 #[cfg(test)]
 mod tests;
 
 pub use init::Init;
+pub use partial::{center_shift, CentroidStats};
 
 use crate::error::{Error, Param, Result, Warning};
 use crate::matrix::{Matrix, MatrixRef};

@@ -1,9 +1,14 @@
 //! Per-endpoint state of an access log: request and error counts, the exact sum of durations and
 //! a latency [`Sketch`], per window. Every part is an integer or a sketch of integers, so merging
-//! states in any order gives the same state: threads and files merge exactly.
+//! states in any order gives the same state: threads, files and machines merge exactly.
+//!
+//! Both [`Stats`] and [`Aggregate`] have a compact, versioned byte form (`to_bytes`,
+//! `from_bytes`) in which equal states are equal bytes, so partial states computed apart (by
+//! Spark executors, say) travel and merge, and the merged bytes can be compared directly.
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::codec::{put_i64, put_str, put_u64, Reader};
 use crate::data::table::Table;
 use crate::error::Result;
 use crate::io::time::format_iso8601;
@@ -25,13 +30,72 @@ pub struct Stats {
     pub sketch: Sketch,
 }
 
+const STATS_MAGIC: &[u8; 4] = b"TCes";
+const AGGREGATE_MAGIC: &[u8; 4] = b"TCla";
+const VERSION: u8 = 1;
+
 impl Stats {
-    fn merge(&mut self, o: &Stats) {
+    /// Adds everything `o` counted: the result is the same whatever the order of merging.
+    pub fn merge(&mut self, o: &Stats) {
         self.requests += o.requests;
         self.errors += o.errors;
         self.timed += o.timed;
         self.sum_us += o.sum_us;
         self.sketch.merge(&o.sketch);
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        put_u64(out, self.requests);
+        put_u64(out, self.errors);
+        put_u64(out, self.timed);
+        put_u64(out, self.sum_us as u64);
+        put_u64(out, (self.sum_us >> 64) as u64);
+        self.sketch.write(out);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Stats> {
+        let (requests, errors, timed) = (r.u64()?, r.u64()?, r.u64()?);
+        let sum_us = u128::from(r.u64()?) | (u128::from(r.u64()?) << 64);
+        let sketch = Sketch::read(r)?;
+        if errors > requests || timed > requests || sketch.count() != timed {
+            return Err(r.bad("an endpoint's counts contradict each other"));
+        }
+        Ok(Stats {
+            requests,
+            errors,
+            timed,
+            sum_us,
+            sketch,
+        })
+    }
+
+    /// The byte form: a few dozen bytes for a typical endpoint window.
+    ///
+    /// ```
+    /// use telecluster::io::logs::aggregate::Stats;
+    /// let mut s = Stats::default();
+    /// s.requests = 3;
+    /// assert_eq!(Stats::from_bytes(&s.to_bytes())?, s);
+    /// # Ok::<(), telecluster::Error>(())
+    /// ```
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = STATS_MAGIC.to_vec();
+        out.push(VERSION);
+        self.write(&mut out);
+        out
+    }
+
+    /// Reads [`Stats::to_bytes`]' form.
+    ///
+    /// # Errors
+    /// [`Error::State`](crate::Error::State) for bytes that are not such a state (another
+    /// version, truncated, inconsistent counts).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Stats> {
+        let mut r = Reader::new(bytes, "endpoint statistics");
+        r.header(STATS_MAGIC, VERSION)?;
+        let s = Stats::read(&mut r)?;
+        r.end()?;
+        Ok(s)
     }
 }
 
@@ -99,6 +163,100 @@ impl Aggregate {
         }
     }
 
+    /// Adds one endpoint window's state, counted elsewhere.
+    pub fn add_stats(&mut self, endpoint: &str, window: i64, stats: &Stats) {
+        let windows = match self.endpoints.get_mut(endpoint) {
+            Some(w) => w,
+            None => self.endpoints.entry(endpoint.into()).or_default(),
+        };
+        windows.entry(window).or_default().merge(stats);
+    }
+
+    /// Widens the time span seen to include `first..=last` (Unix seconds), as [`Aggregate::add`]
+    /// does for each line's time: with [`Aggregate::add_stats`], rebuilds a state from its parts.
+    pub fn add_span(&mut self, first: i64, last: i64) {
+        self.first = Some(self.first.map_or(first, |f| f.min(first)));
+        self.last = Some(self.last.map_or(last, |l| l.max(last)));
+    }
+
+    /// Every endpoint window's state, sorted by endpoint, then window.
+    pub fn entries(&self) -> Vec<(&str, i64, &Stats)> {
+        let mut keys: Vec<(&str, i64, &Stats)> = self
+            .endpoints
+            .iter()
+            .flat_map(|(e, ws)| ws.iter().map(move |(w, s)| (&**e, *w, s)))
+            .collect();
+        keys.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        keys
+    }
+
+    /// The byte form, endpoints sorted: equal states give equal bytes, however they were split
+    /// and merged.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = AGGREGATE_MAGIC.to_vec();
+        out.push(VERSION);
+        match self.span() {
+            Some((a, b)) => {
+                out.push(1);
+                put_i64(&mut out, a);
+                put_i64(&mut out, b);
+            }
+            None => out.push(0),
+        }
+        let entries = self.entries();
+        put_u64(&mut out, entries.len() as u64);
+        let mut previous: Option<&str> = None;
+        for (e, w, s) in entries {
+            // The endpoint's name once per run of its windows: a 1-byte flag repeats it.
+            if previous == Some(e) {
+                out.push(0);
+            } else {
+                out.push(1);
+                put_str(&mut out, e);
+                previous = Some(e);
+            }
+            put_i64(&mut out, w);
+            s.write(&mut out);
+        }
+        out
+    }
+
+    /// Reads [`Aggregate::to_bytes`]' form.
+    ///
+    /// # Errors
+    /// [`Error::State`](crate::Error::State) for bytes that are not such a state.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Aggregate> {
+        let mut r = Reader::new(bytes, "log aggregate");
+        r.header(AGGREGATE_MAGIC, VERSION)?;
+        let mut agg = Aggregate::default();
+        match r.u8()? {
+            0 => {}
+            1 => {
+                let (a, b) = (r.i64()?, r.i64()?);
+                if a > b {
+                    return Err(r.bad("its time span ends before it starts"));
+                }
+                agg.add_span(a, b);
+            }
+            _ => return Err(r.bad("a malformed time span")),
+        }
+        let n = r.len()?;
+        let mut name: Option<String> = None;
+        for _ in 0..n {
+            if r.u8()? == 1 {
+                name = Some(r.str()?.to_string());
+            }
+            let Some(e) = name.as_deref() else {
+                return Err(r.bad("a window before any endpoint"));
+            };
+            let w = r.i64()?;
+            let s = Stats::read(&mut r)?;
+            agg.add_stats(e, w, &s);
+        }
+        r.end()?;
+        Ok(agg)
+    }
+
     /// Endpoints seen.
     pub fn n_endpoints(&self) -> usize {
         self.endpoints.len()
@@ -117,12 +275,7 @@ impl Aggregate {
     /// # Errors
     /// None in practice (the table is consistent by construction); kept for the table's checks.
     pub fn to_table(&self, source: &str, window: Option<u64>) -> Result<(Table, usize)> {
-        let mut keys: Vec<(&str, i64, &Stats)> = self
-            .endpoints
-            .iter()
-            .flat_map(|(e, ws)| ws.iter().map(move |(w, s)| (&**e, *w, s)))
-            .collect();
-        keys.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        let mut keys = self.entries();
         let timed = keys.iter().any(|k| k.2.timed > 0);
         let untimed = if timed {
             keys.iter().filter(|k| k.2.timed == 0).count()
@@ -174,6 +327,91 @@ impl Aggregate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    type Request = (u8, i64, i64, bool, Option<u64>);
+
+    fn request() -> impl Strategy<Value = Request> {
+        (
+            0u8..6,
+            0i64..4,
+            1_600_000_000i64..1_600_000_600,
+            any::<bool>(),
+            prop_oneof![Just(None), (0u64..5_000_000).prop_map(Some)],
+        )
+    }
+
+    fn state_of(reqs: &[Request]) -> Aggregate {
+        let mut a = Aggregate::default();
+        for &(e, w, t, err, d) in reqs {
+            a.add(&format!("GET /e{e}"), w, Some(t), err, d);
+        }
+        a
+    }
+
+    proptest! {
+        /// Any partition of the requests, merged in any order and through the byte form,
+        /// gives the whole log's state, bit for bit.
+        #[test]
+        fn any_split_in_any_order_gives_the_same_state(
+            reqs in prop::collection::vec(request(), 0..300),
+            part_of in prop::collection::vec(0usize..5, 300),
+            order in Just((0..5usize).collect::<Vec<_>>()).prop_shuffle(),
+        ) {
+            let whole = state_of(&reqs);
+            let mut parts = vec![Vec::new(); 5];
+            for (i, r) in reqs.iter().enumerate() {
+                parts[part_of[i]].push(*r);
+            }
+            let mut merged = Aggregate::default();
+            for &p in &order {
+                let bytes = state_of(&parts[p]).to_bytes();
+                merged.merge(Aggregate::from_bytes(&bytes).unwrap());
+            }
+            prop_assert_eq!(merged.to_bytes(), whole.to_bytes());
+            prop_assert_eq!(Aggregate::from_bytes(&whole.to_bytes()).unwrap().to_bytes(), whole.to_bytes());
+            // Per endpoint window, as a keyed shuffle merges them.
+            let mut keyed = Aggregate::default();
+            for &p in order.iter().rev() {
+                let part = state_of(&parts[p]);
+                for (e, w, s) in part.entries() {
+                    keyed.add_stats(e, w, &Stats::from_bytes(&s.to_bytes()).unwrap());
+                }
+                if let Some((a, b)) = part.span() {
+                    keyed.add_span(a, b);
+                }
+            }
+            prop_assert_eq!(keyed.to_bytes(), whole.to_bytes());
+            prop_assert_eq!(
+                keyed.to_table("x", Some(300)).map(|t| t.0.x().as_slice().to_vec()).ok(),
+                whole.to_table("x", Some(300)).map(|t| t.0.x().as_slice().to_vec()).ok()
+            );
+        }
+
+        #[test]
+        fn corrupt_bytes_are_an_error_not_a_panic(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
+            let mut b = AGGREGATE_MAGIC.to_vec();
+            b.push(VERSION);
+            b.extend(&bytes);
+            let _ = Aggregate::from_bytes(&b);
+            let mut s = STATS_MAGIC.to_vec();
+            s.push(VERSION);
+            s.extend(&bytes);
+            let _ = Stats::from_bytes(&s);
+        }
+    }
+
+    #[test]
+    fn other_bytes_are_refused_with_what_they_are_not() {
+        let e = Aggregate::from_bytes(b"hello").unwrap_err().to_string();
+        assert!(e.contains("not a telecluster log aggregate state"), "{e}");
+        let mut b = Aggregate::default().to_bytes();
+        b[4] = 9;
+        assert!(Aggregate::from_bytes(&b).unwrap_err().to_string().contains("version 9"));
+        b[4] = VERSION;
+        b.push(0);
+        assert!(Aggregate::from_bytes(&b).is_err());
+    }
 
     #[test]
     fn merged_parts_equal_the_whole() {

@@ -18,7 +18,7 @@ mod template;
 
 use std::borrow::Cow;
 
-pub use read::{ingest, BadLine, Ingested, LogSummary};
+pub use read::{aggregate_lines, ingest, BadLine, Ingested, LinesRead, LogSummary};
 pub use template::Template;
 
 use crate::error::{Error, Param, Result};

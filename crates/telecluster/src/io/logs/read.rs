@@ -119,35 +119,10 @@ fn parse_chunk(chunk: &Chunk, opts: &LogOptions, out: &mut WorkerOut, stop: &Ato
     for line in lines_of(&chunk.data) {
         let k = n;
         n += 1;
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        match chunk.format.parse(line) {
-            Ok(rec) => {
-                let window = match (opts.window, rec.time) {
-                    (Some(w), Some(t)) => t.div_euclid(w as i64),
-                    (Some(_), None) => {
-                        bad(out, k, 0, "no time on the line (needed for the window)".into());
-                        if opts.strict {
-                            break;
-                        }
-                        continue;
-                    }
-                    (None, _) => 0,
-                };
-                endpoint.clear();
-                endpoint_into(&mut endpoint, &rec.method, &rec.target, &opts.routes);
-                out.agg.add(
-                    &endpoint,
-                    window,
-                    rec.time,
-                    opts.errors.is_error(rec.status),
-                    rec.duration_us,
-                );
-                out.requests += 1;
-            }
-            Err(e) => {
-                bad(out, k, e.column, e.reason);
+        match count_line(line, &chunk.format, opts, &mut endpoint, &mut out.agg) {
+            Ok(counted) => out.requests += u64::from(counted),
+            Err((column, reason)) => {
+                bad(out, k, column, reason);
                 if opts.strict {
                     break;
                 }
@@ -155,6 +130,146 @@ fn parse_chunk(chunk: &Chunk, opts: &LogOptions, out: &mut WorkerOut, stop: &Ato
         }
     }
     out.lines.insert((chunk.file, chunk.seq), n);
+}
+
+/// Counts one line into `agg`: `Ok(true)` for a request, `Ok(false)` for a blank line, else
+/// the bad line's column and reason.
+fn count_line(
+    line: &[u8],
+    format: &LogFormat,
+    opts: &LogOptions,
+    endpoint: &mut String,
+    agg: &mut Aggregate,
+) -> Result<bool, (usize, String)> {
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Ok(false);
+    }
+    let rec = format.parse(line).map_err(|e| (e.column, e.reason))?;
+    let window = match (opts.window, rec.time) {
+        (Some(w), Some(t)) => t.div_euclid(w as i64),
+        (Some(_), None) => return Err((0, "no time on the line (needed for the window)".into())),
+        (None, _) => 0,
+    };
+    endpoint.clear();
+    endpoint_into(endpoint, &rec.method, &rec.target, &opts.routes);
+    agg.add(
+        endpoint,
+        window,
+        rec.time,
+        opts.errors.is_error(rec.status),
+        rec.duration_us,
+    );
+    Ok(true)
+}
+
+/// What [`aggregate_lines`] read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LinesRead {
+    /// Lines given (blank ones included).
+    pub lines: u64,
+    /// Requests counted.
+    pub requests: u64,
+    /// Lines that did not parse.
+    pub bad: u64,
+    /// The first of them: its index among the lines given (0-based), its byte column (0-based)
+    /// and why.
+    pub first_bad: Option<(u64, usize, String)>,
+    /// The format the lines were read with.
+    pub format: String,
+}
+
+/// Counts lines held in memory (one log line each, without its line end) into a state that
+/// merges with others': the piece of [`ingest`] that runs where the lines are, such as a Spark
+/// partition. [`LogFormat::Auto`] recognises the format from the first lines given.
+///
+/// # Errors
+/// [`Error::UnknownLogFormat`] when `Auto` recognises nothing; [`Error::BadLine`] for the first
+/// bad line with `strict` (its line is the index among `lines`, 1-based).
+///
+/// ```
+/// use telecluster::io::logs::{aggregate_lines, LogOptions};
+/// let lines: [&[u8]; 2] = [
+///     br#"10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /users/1 HTTP/1.1" 200 5 "-" "curl" 0.010 0.009"#,
+///     b"not a log line",
+/// ];
+/// let (agg, read) = aggregate_lines(lines, "part-0", &LogOptions::default())?;
+/// assert_eq!((read.requests, read.bad), (1, 1));
+/// assert_eq!(agg.n_endpoints(), 1);
+/// # Ok::<(), telecluster::Error>(())
+/// ```
+pub fn aggregate_lines<'a>(
+    lines: impl IntoIterator<Item = &'a [u8]>,
+    source: &str,
+    opts: &LogOptions,
+) -> Result<(Aggregate, LinesRead)> {
+    let mut lines = lines.into_iter().peekable();
+    let mut head: Vec<&[u8]> = Vec::new();
+    let (format, name) = match &opts.format {
+        LogFormat::Auto => {
+            while head.len() < DETECT_LINES {
+                match lines.next() {
+                    Some(l) => head.push(l),
+                    None => break,
+                }
+            }
+            let sample: Vec<&[u8]> = head
+                .iter()
+                .copied()
+                .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+                .collect();
+            if sample.is_empty() {
+                return Ok((
+                    Aggregate::default(),
+                    LinesRead {
+                        lines: head.len() as u64,
+                        format: "empty".into(),
+                        ..LinesRead::default()
+                    },
+                ));
+            }
+            let (f, name) = LogFormat::detect(&sample).ok_or_else(|| Error::UnknownLogFormat {
+                path: source.to_string(),
+                first_line: String::from_utf8_lossy(&sample[0][..sample[0].len().min(120)]).into_owned(),
+            })?;
+            (std::borrow::Cow::Owned(f), name.to_string())
+        }
+        f => (std::borrow::Cow::Borrowed(f), format_name(f).to_string()),
+    };
+    let mut agg = Aggregate::default();
+    let mut read = LinesRead {
+        format: name,
+        ..LinesRead::default()
+    };
+    let mut endpoint = String::new();
+    for line in head.into_iter().chain(lines) {
+        let i = read.lines;
+        read.lines += 1;
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        match count_line(line, &format, opts, &mut endpoint, &mut agg) {
+            Ok(counted) => read.requests += u64::from(counted),
+            Err((column, reason)) => {
+                if opts.strict {
+                    return Err(Error::BadLine {
+                        at: Location::line(source, i + 1).at_column(column + 1),
+                        reason,
+                    });
+                }
+                read.bad += 1;
+                read.first_bad.get_or_insert((i, column, reason));
+            }
+        }
+    }
+    Ok((agg, read))
+}
+
+fn format_name(f: &LogFormat) -> &'static str {
+    match f {
+        LogFormat::Auto => "auto",
+        LogFormat::Nginx(_) => "nginx log_format",
+        LogFormat::Envoy(_) => "Envoy format",
+        LogFormat::Json(_) => "JSON lines",
+    }
 }
 
 fn worker(rx: &Mutex<Receiver<Chunk>>, opts: &LogOptions, stop: &AtomicBool) -> WorkerOut {
@@ -185,9 +300,7 @@ fn send_file(
     let (mut seq, mut skipping) = (0u64, false);
     let mut format: Option<(Arc<LogFormat>, String)> = match &opts.format {
         LogFormat::Auto => None,
-        LogFormat::Nginx(_) => Some((Arc::new(opts.format.clone()), "nginx log_format".into())),
-        LogFormat::Envoy(_) => Some((Arc::new(opts.format.clone()), "Envoy format".into())),
-        LogFormat::Json(_) => Some((Arc::new(opts.format.clone()), "JSON lines".into())),
+        f => Some((Arc::new(f.clone()), format_name(f).into())),
     };
     loop {
         if stop.load(Ordering::Relaxed) {

@@ -4,6 +4,9 @@
 //! (timestamps, byte counters) keep their digits; quantiles interpolate linearly between order
 //! statistics, which is numpy's and pandas' default, so our figures match theirs.
 
+mod moments;
+pub use moments::Moments;
+
 /// Compensated sum of `values` (Neumaier's variant of Kahan summation).
 pub fn sum(values: impl IntoIterator<Item = f64>) -> f64 {
     let mut s = 0.0f64;
