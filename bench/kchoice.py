@@ -17,7 +17,7 @@ The suite (seeded, written to --out as CSV files with their truth):
 For every case, every criterion looks at the same fits: scikit-learn's KMeans (n_init=4,
 random_state=0) for k = 1..k_max on the standardised data. Criteria: the elbow's knee
 (Kneedle, as telecluster's), the best mean silhouette, the best Calinski-Harabasz index, the
-best (lowest) Davies-Bouldin index. telecluster runs `kmeans FILE --k auto --k-max K_MAX
+best (lowest) Davies-Bouldin index; with --gap, also the gap statistic. telecluster runs `kmeans FILE --k auto --k-max K_MAX
 --json`. Prints hits (exact) and near hits (within one) per criterion; telecluster's own fits
 are its own, as a user would get them.
 """
@@ -118,6 +118,27 @@ def kneedle(ks, ys):
     return int(x[best])
 
 
+def gap_statistic(x, inertia, seed, b=5):
+    """Tibshirani, Walther and Hastie's gap statistic (2001) on the same fits: B reference sets
+    uniform over the box of the data's principal axes, one K-Means start each per k; the
+    smallest k with gap(k) >= gap(k+1) - s(k+1)."""
+    from sklearn.cluster import KMeans
+    xc = x - x.mean(axis=0)
+    _, _, vt = np.linalg.svd(xc, full_matrices=False)
+    xp = xc @ vt.T
+    lo, hi = xp.min(axis=0), xp.max(axis=0)
+    rng = np.random.default_rng(seed)
+    k_max = len(inertia)
+    ref = np.zeros((b, k_max))
+    for i in range(b):
+        u = rng.uniform(lo, hi, size=xp.shape)
+        for k in range(1, k_max + 1):
+            ref[i, k - 1] = np.log(KMeans(n_clusters=k, n_init=1, random_state=i).fit(u).inertia_)
+    gap = ref.mean(axis=0) - np.log(np.asarray(inertia))
+    s = ref.std(axis=0) * np.sqrt(1.0 + 1.0 / b)
+    return next((k for k in range(1, k_max) if gap[k - 1] >= gap[k] - s[k]), k_max)
+
+
 def criteria(x, k_max, seed):
     from sklearn.cluster import KMeans
     from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
@@ -148,6 +169,8 @@ def main():
     ap.add_argument("--out", default="bench-data/kchoice")
     ap.add_argument("--binary", default="target/release/telecluster")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--gap", action="store_true",
+                    help="also the gap statistic (5 reference sets per case: slow)")
     ap.add_argument("--reuse", default=None,
                     help="a --json file of an earlier run on the same suite: its criteria are kept, "
                          "only telecluster runs again")
@@ -167,10 +190,16 @@ def main():
         if name in reuse:
             old = reuse[name]
             curves = old["curves"]
-            found = {c: old[c] for c in names[:-1]}
+            found = {c: old[c] for c in names[:-1] if c in old}
         else:
             z = StandardScaler().fit_transform(x)
             curves, found = criteria(z, a.k_max, a.seed)
+        if a.gap:
+            if "gap" not in found:
+                z = StandardScaler().fit_transform(x)
+                found["gap"] = gap_statistic(z, curves["inertia"], a.seed)
+            if "gap" not in names:
+                names.insert(-1, "gap")
         t0 = time.perf_counter()
         r = subprocess.run([a.binary, "kmeans", path, "--k", "auto", "--k-max", str(a.k_max), "--json", "-q"],
                            capture_output=True, text=True, check=True)
