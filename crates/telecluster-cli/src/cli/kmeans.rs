@@ -6,11 +6,13 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::ValueEnum;
-use telecluster::analysis::{kmeans_part, KChoice, KMeansPart, KMeansPartParams, Prepared};
+use telecluster::analysis::{
+    kmeans_part, kmeans_stream, KChoice, KMeansPart, KMeansPartParams, Prepared, StreamParams,
+};
 use telecluster::cluster::Algorithm;
 use telecluster::explain::profile::Profile;
 use telecluster::format::human;
-use telecluster::io::csv::write_table;
+use telecluster::io::csv::{write_rows, write_table};
 use telecluster::prep::Scaling;
 use telecluster::report::plot::scatter::{scatter_svg, ScatterPlot};
 use telecluster::report::words;
@@ -159,10 +161,27 @@ pub struct Args {
     /// Save the fitted model (versioned JSON) for `telecluster score`.
     #[arg(long, value_name = "MODEL.json")]
     save_model: Option<PathBuf>,
+
+    /// Fit a file larger than memory: read it in batches, once per iteration, keeping only a
+    /// seeded sample (which chooses k and the starting centres) and per-centre sums. Scaling:
+    /// standard, minmax or none.
+    #[arg(long)]
+    stream: bool,
+
+    /// With --stream: rows in the seeded sample.
+    #[arg(long, default_value_t = 100_000, value_name = "N", requires = "stream",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    sample_rows: u64,
 }
+
+/// Rows per batch of a streamed fit: a few megabytes of features at most.
+const STREAM_BATCH: usize = 1 << 16;
 
 /// Fits K-Means (choosing K when asked), then writes the labelled rows and the summary.
 pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
+    if args.stream {
+        return run_stream(args, notices);
+    }
     let table = args.input.load(notices)?;
     let data = args.scale.prepare(&table, Scaling::Standard)?;
     super::say_memory(
@@ -195,6 +214,97 @@ pub fn run(args: Args, notices: Notices) -> anyhow::Result<()> {
     }
     let header = data.header();
     super::print_part(args.json, &header, "kmeans", &part, |w| write_text(&header, &part, w))
+}
+
+/// `--stream`: the fit over batches, then the same outputs (labels by one more pass).
+fn run_stream(args: Args, notices: Notices) -> anyhow::Result<()> {
+    let file = &args.input.file;
+    if file.as_os_str() == "-" {
+        anyhow::bail!("--stream reads the input several times: give a file, not standard input");
+    }
+    let params = StreamParams {
+        kmeans: args.k.part(),
+        scaling: args.scale.scale.map_or(Scaling::Standard, Scaling::from),
+        log1p: args.scale.log1p.clone(),
+        sample_rows: args.sample_rows as usize,
+    };
+    let columns = &args.input.columns;
+    let mut quiet = true;
+    let fit = super::with_steps(notices, |steps| {
+        kmeans_stream(
+            &params,
+            &mut |each| {
+                // Dropped rows are told once, on the first pass.
+                let n = if std::mem::take(&mut quiet) {
+                    notices
+                } else {
+                    Notices::silent()
+                };
+                columns.for_each_batch(file, n, STREAM_BATCH, each).map_err(|e| {
+                    match e.downcast::<telecluster::Error>() {
+                        Ok(e) => e,
+                        Err(e) => telecluster::Error::Render(format!("{e:#}")),
+                    }
+                })
+            },
+            steps,
+        )
+    })?;
+    tell(&fit.part, notices);
+    notices.say(format_args!(
+        "note: streamed {} rows in {} passes; k and the starting centres came from a seeded sample of {} rows",
+        fit.rows,
+        fit.passes,
+        fit.sample.n_rows()
+    ));
+    let sample = Prepared::with_prep(&fit.sample, fit.prep.clone())?;
+    // The picture shows the sample's rows (every row would not fit), with the final centres.
+    args.plot.write(|| draw(&sample, &fit.part, &args.plot))?;
+    super::save_model(args.save_model.as_deref(), || {
+        telecluster::model::Model::from_kmeans(&sample, &fit.part)
+    })?;
+    if let Some(path) = &args.output {
+        let centres = &fit.part.centroids_prepared;
+        super::write_output(Some(path), |w| {
+            let mut first = true;
+            let mut each = |table: telecluster::Table| -> telecluster::Result<()> {
+                let z = fit.prep.transform(table.x()).map_err(|e| table.locate(e))?;
+                let (labels, _) = telecluster::cluster::kmeans::assign(centres, &z)?;
+                let column = TextColumn {
+                    name: "cluster".into(),
+                    values: labels.iter().map(u32::to_string).collect(),
+                };
+                write_rows(&table, &[column], std::mem::take(&mut first), w)
+                    .map_err(|e| telecluster::Error::io("<output>", e))
+            };
+            columns
+                .for_each_batch(file, Notices::silent(), STREAM_BATCH, &mut each)
+                .map_err(std::io::Error::other)
+        })?;
+    }
+    let mut header = sample.header();
+    header.rows = fit.rows as usize;
+    /// The streamed part: the labels are left empty (they were the sample's; `--output` has
+    /// every row's), and the passes are told.
+    #[derive(serde::Serialize)]
+    struct Streamed<'a> {
+        #[serde(flatten)]
+        part: &'a KMeansPart,
+        rows: u64,
+        passes: usize,
+        sample_rows: usize,
+    }
+    let mut part = fit.part;
+    part.labels = Vec::new();
+    let streamed = Streamed {
+        part: &part,
+        rows: fit.rows,
+        passes: fit.passes,
+        sample_rows: fit.sample.n_rows(),
+    };
+    super::print_part(args.json, &header, "kmeans", &streamed, |w| {
+        write_text(&header, &part, w)
+    })
 }
 
 /// Notices on standard error: how K was chosen when it deserves a second look, and warnings.

@@ -94,6 +94,11 @@ pub struct Notices {
 }
 
 impl Notices {
+    /// Notices that say nothing (for a step already told, such as a second read of a file).
+    pub fn silent() -> Self {
+        Notices { quiet: true }
+    }
+
     /// Whether `--quiet` was given.
     pub fn is_quiet(self) -> bool {
         self.quiet

@@ -190,3 +190,111 @@ fn duplicate_points_warn() {
         .success()
         .stderr(predicate::str::contains("warning: only 2 distinct clusters"));
 }
+
+/// The clusters' (centroid, size) pairs of a `--json` run, sorted by latency.
+fn clusters_of(v: &serde_json::Value) -> Vec<(f64, f64, u64)> {
+    let mut c: Vec<(f64, f64, u64)> = v["kmeans"]["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["centroid"]["latency_ms"].as_f64().unwrap(),
+                c["centroid"]["error_rate_pct"].as_f64().unwrap(),
+                c["size"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    c.sort_by(|a, b| a.0.total_cmp(&b.0));
+    c
+}
+
+#[test]
+fn stream_reaches_the_in_memory_fit() {
+    let wd = Workdir::new();
+    let data = fixture("telemetry_seed42.csv");
+    let whole = json_of(
+        wd.cmd()
+            .arg("kmeans")
+            .arg(&data)
+            .args(["--k", "3", "--json", "-o", "a.csv"]),
+    );
+    // A sample of every row: the same start, so the same fit, labels included.
+    let all = json_of(wd.cmd().arg("kmeans").arg(&data).args([
+        "--k",
+        "3",
+        "--stream",
+        "--sample-rows",
+        "1000",
+        "--json",
+        "-o",
+        "b.csv",
+    ]));
+    // A small sample: another start, the same optimum once Lloyd's passes over every row end.
+    let small =
+        json_of(
+            wd.cmd()
+                .arg("kmeans")
+                .arg(&data)
+                .args(["--k", "3", "--stream", "--sample-rows", "40", "--json"]),
+        );
+    let want = clusters_of(&whole);
+    for got in [clusters_of(&all), clusters_of(&small)] {
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                (g.0 - w.0).abs() <= 1e-9 * w.0 && (g.1 - w.1).abs() <= 1e-9 * w.1,
+                "{g:?} vs {w:?}"
+            );
+            assert_eq!(g.2, w.2);
+        }
+    }
+    for v in [&all, &small] {
+        assert_eq!(v["rows"], 320);
+        assert!(
+            (v["kmeans"]["inertia"].as_f64().unwrap() / whole["kmeans"]["inertia"].as_f64().unwrap() - 1.0).abs()
+                < 1e-9
+        );
+        assert_eq!(v["kmeans"]["converged"], true);
+    }
+    assert_eq!(small["kmeans"]["sample_rows"], 40);
+    assert_eq!(
+        std::fs::read_to_string(wd.path("a.csv")).unwrap(),
+        std::fs::read_to_string(wd.path("b.csv")).unwrap()
+    );
+}
+
+#[test]
+fn stream_is_the_same_for_one_and_two_threads_and_refuses_what_it_cannot_do() {
+    let wd = Workdir::new();
+    let data = fixture("telemetry_seed42.csv");
+    let run = |threads: &str| {
+        stdout_of(
+            wd.cmd()
+                .env("RAYON_NUM_THREADS", threads)
+                .arg("kmeans")
+                .arg(&data)
+                .args(["--stream", "--sample-rows", "100", "--json"]),
+        )
+    };
+    assert_eq!(run("1"), run("2"));
+    wd.cmd()
+        .arg("kmeans")
+        .arg(&data)
+        .args(["--stream", "--scale", "robust"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--scale=robust needs every row at once"));
+    wd.cmd()
+        .args(["kmeans", "-", "--stream"])
+        .write_stdin("a,b\n1,2\n")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("give a file, not standard input"));
+    wd.cmd()
+        .arg("kmeans")
+        .arg(&data)
+        .args(["--sample-rows", "10"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--stream"));
+}

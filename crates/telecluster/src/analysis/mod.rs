@@ -27,6 +27,7 @@ mod consensus;
 mod dbscan;
 mod hierarchy;
 mod kmeans;
+mod stream;
 mod view;
 
 use serde::Serialize;
@@ -39,6 +40,7 @@ pub use dbscan::{
 };
 pub use hierarchy::{hierarchy_part, CutCluster, CutSummary, HierarchyPart, HierarchyPartParams};
 pub use kmeans::{kmeans_part, KChoice, KChosenBy, KMeansCluster, KMeansPart, KMeansPartParams};
+pub use stream::{kmeans_stream, Source, StreamFit, StreamParams};
 pub use view::{plane, View};
 
 use crate::cluster::dbscan::WorkEstimate;
@@ -63,6 +65,16 @@ impl<'a> Prepared<'a> {
     /// The preparation's errors, located at the input row they concern.
     pub fn new(table: &'a Table, params: &PrepParams) -> Result<Self> {
         let (prep, z) = Prep::fit_transform(params, table.x(), table.features()).map_err(|e| table.locate(e))?;
+        Ok(Prepared { table, prep, z })
+    }
+
+    /// Prepares the table's features with a preparation fitted elsewhere (on every row of a
+    /// streamed file, say, when `table` holds a sample of it).
+    ///
+    /// # Errors
+    /// The preparation's errors, located at the input row they concern.
+    pub fn with_prep(table: &'a Table, prep: Prep) -> Result<Self> {
+        let z = prep.transform(table.x()).map_err(|e| table.locate(e))?;
         Ok(Prepared { table, prep, z })
     }
 
@@ -169,6 +181,11 @@ pub enum Step {
         method: Method,
         /// Rows clustered.
         rows: usize,
+    },
+    /// A pass over every row of a streamed input (1-based).
+    Pass {
+        /// Which pass.
+        pass: usize,
     },
 }
 

@@ -10,6 +10,7 @@ pub use scale::{Scaler, Scaling};
 
 use crate::error::{Error, Param, Place, Result};
 use crate::matrix::Matrix;
+use crate::stats::Moments;
 
 /// What to do to the features before clustering.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -78,6 +79,44 @@ impl Prep {
         let scaler = Scaler::fit(params.scaling, &logged);
         let z = clamp(scaler.transform(&logged)?)?;
         Ok((Prep { log1p, scaler }, z))
+    }
+
+    /// The `log1p` part of `params` alone (no scaling): what a streamed fit applies to every
+    /// batch before it has seen enough rows to scale (see [`Prep::with_scaler`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for a `log1p` column index out of range.
+    pub fn log1p_only(params: &PrepParams, d: usize) -> Result<Prep> {
+        let mut log1p = vec![false; d];
+        for &j in &params.log1p {
+            if j >= d {
+                return Err(Error::invalid(Param::Log1p, j, format!("must be < {d}")));
+            }
+            log1p[j] = true;
+        }
+        let unit = Moments::new(d);
+        Ok(Prep {
+            log1p,
+            scaler: Scaler::from_moments(Scaling::None, &unit)?,
+        })
+    }
+
+    /// This preparation's `log1p`, followed by `scaler` (fitted on values after `log1p`, e.g.
+    /// by [`Scaler::from_moments`]).
+    ///
+    /// # Errors
+    /// [`Error::FeatureMismatch`] when the scaler is for another width.
+    pub fn with_scaler(&self, scaler: Scaler) -> Result<Prep> {
+        if scaler.center().len() != self.log1p.len() {
+            return Err(Error::FeatureMismatch {
+                expected: self.log1p.len(),
+                got: scaler.center().len(),
+            });
+        }
+        Ok(Prep {
+            log1p: self.log1p.clone(),
+            scaler,
+        })
     }
 
     /// Prepares new rows the way the fitted data was prepared.

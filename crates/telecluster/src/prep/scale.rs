@@ -20,7 +20,7 @@ use std::str::FromStr;
 
 use crate::error::{Error, Param, Result};
 use crate::matrix::Matrix;
-use crate::stats;
+use crate::stats::{self, Moments};
 
 /// Which scaling to apply to every feature.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -131,6 +131,39 @@ impl Scaler {
             scale[j] = if s.is_finite() { s } else { 1.0 };
         }
         Scaler { kind, center, scale }
+    }
+
+    /// The scaler [`Scaler::fit`] learns, from column moments gathered in pieces (a file read
+    /// in batches): standard and min-max scaling need only means, variances and ranges.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for robust scaling, whose quartiles need every value at once.
+    pub fn from_moments(kind: Scaling, m: &Moments) -> Result<Self> {
+        let d = m.mean().len();
+        let nf = m.n_rows() as f64;
+        let var = m.variance();
+        let (center, scale): (Vec<f64>, Vec<f64>) = (0..d)
+            .map(|j| match kind {
+                Scaling::None => (0.0, 1.0),
+                Scaling::Standard => {
+                    let (mean, std) = (m.mean()[j], var[j].sqrt());
+                    let eps = f64::EPSILON;
+                    let constant = std * (1.0 - nf * eps).max(0.0).sqrt() <= nf * mean.abs() * eps;
+                    (mean, if constant { 1.0 } else { std })
+                }
+                Scaling::Robust => (0.0, 1.0),
+                Scaling::MinMax => (m.min()[j], non_zero(m.max()[j] - m.min()[j])),
+            })
+            .map(|(c, s): (f64, f64)| (if c.is_finite() { c } else { 0.0 }, if s.is_finite() { s } else { 1.0 }))
+            .unzip();
+        if kind == Scaling::Robust {
+            return Err(Error::invalid(
+                Param::Scaling,
+                "robust",
+                "needs every row at once (its quartiles); standard, minmax or none work in one pass",
+            ));
+        }
+        Ok(Scaler { kind, center, scale })
     }
 
     /// The scaling this scaler applies.

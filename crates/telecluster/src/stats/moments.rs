@@ -150,7 +150,13 @@ impl Moments {
         let (mean, m2, min, max) = (read()?, read()?, read()?, read()?);
         r.end()?;
         let finite = mean.iter().chain(&m2).all(|v| v.is_finite()) && m2.iter().all(|&v| v >= 0.0);
-        if !finite || (n > 0 && min.iter().zip(&max).any(|(a, b)| a.partial_cmp(b) != Some(std::cmp::Ordering::Less) && a != b)) {
+        if !finite
+            || (n > 0
+                && min
+                    .iter()
+                    .zip(&max)
+                    .any(|(a, b)| a.partial_cmp(b) != Some(std::cmp::Ordering::Less) && a != b))
+        {
             return Err(r.bad("a moment is not a finite number"));
         }
         Ok(Moments { n, mean, m2, min, max })
