@@ -17,12 +17,14 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+mod state;
+
 use telecluster::analysis::{self, auto_eps, AnalysisParams, EpsChoice, KChoice, Prepared};
 use telecluster::cluster::kmeans::{assign, distances};
 use telecluster::cluster::linkage::{Dendrogram, LinkageParams, Method};
 use telecluster::cluster::{Algorithm, DbscanParams, Init, KMeans, KMeansParams};
+use telecluster::io::logs::ingest;
 use telecluster::io::logs::route::RouteMap;
-use telecluster::io::logs::{ingest, ErrorClasses, LogFormat, LogKind, LogOptions};
 use telecluster::io::prometheus::{self, Auth, PromOptions, Range, Reduce, Source};
 use telecluster::io::time::parse_duration;
 use telecluster::model::DbscanModel;
@@ -563,9 +565,6 @@ fn read_logs<'py>(
     Vec<(String, Vec<String>)>,
     Sweep<'py>,
 )> {
-    let kind: LogKind = format.parse().map_err(py_err)?;
-    let format = LogFormat::from_parts(kind, log_format, json_fields).map_err(py_err)?;
-    let window = window.map(|w| format.window_seconds(w)).transpose().map_err(py_err)?;
     let routes = match route_map {
         Some(p) => {
             let name = p.display().to_string();
@@ -574,14 +573,7 @@ fn read_logs<'py>(
         }
         None => RouteMap::default(),
     };
-    let opts = LogOptions {
-        format,
-        window,
-        errors: ErrorClasses::parse(errors).map_err(py_err)?,
-        routes,
-        strict,
-        ..LogOptions::default()
-    };
+    let opts = state::log_options(format, log_format, json_fields, window, errors, routes, strict)?;
     let got = py.detach(|| ingest(&paths, &opts)).map_err(py_err)?;
     let t = &got.table;
     let s = &got.summary;
@@ -695,6 +687,7 @@ fn read_prometheus<'py>(
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    state::register(m)?;
     m.add_function(wrap_pyfunction!(last_call_seconds, m)?)?;
     m.add_function(wrap_pyfunction!(kmeans_fit, m)?)?;
     m.add_function(wrap_pyfunction!(kmeans_auto, m)?)?;

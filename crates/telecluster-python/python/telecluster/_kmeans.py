@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from . import _native
@@ -61,6 +62,11 @@ class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
     sweep_ : dict
         With ``n_clusters="auto"``: per k the inertia, silhouette, Calinski-Harabasz and
         Davies-Bouldin values, each criterion's vote and the chosen k.
+    counts_ : ndarray of shape (n_clusters,), int64
+        Rows each centre has absorbed: the training rows per cluster after :meth:`fit`, and
+        the running counts of :meth:`partial_fit`.
+    n_steps_ : int
+        Batches seen by :meth:`partial_fit`.
 
     Examples
     --------
@@ -162,6 +168,65 @@ class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
         self.labels_ = labels
         self.inertia_ = float(inertia)
         self.n_iter_ = int(n_iter)
+        self.counts_ = np.bincount(labels, minlength=centers.shape[0]).astype(np.int64)
+        self.n_steps_ = 0
+        return self
+
+    @available_if(lambda self: not isinstance(self.n_clusters, str))
+    def partial_fit(self, X, y=None):
+        """Update the centres with one batch of rows, as :class:`sklearn.cluster.MiniBatchKMeans`
+        does: each centre moves to the running mean of every row it has absorbed.
+
+        The first call places the centres on that batch (``init``: k-means++ seeded by
+        ``random_state``, random rows, or the given array); each call then adds the batch's
+        per-centre counts and sums, computed by the same mergeable statistics as telecluster's
+        streamed and Spark fits. After :meth:`fit`, the fitted centres and their cluster sizes
+        are the starting state. Unlike scikit-learn, centres that absorb few rows are not
+        reassigned at random, so the result depends only on the batches and the seed. Only
+        with ``n_clusters`` as an int (with ``"auto"`` the estimator has no ``partial_fit``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        self : KMeans
+        """
+        first = not hasattr(self, "cluster_centers_")
+        X = check_X(self, X, reset=first)
+        _, centres, _ = self._check_params(X) if first else (False, None, 1)
+        if first:
+            k = int(self.n_clusters)
+            seed = seed_of(self.random_state)
+            if centres is not None:
+                centers = centres.copy()
+            elif self.init == "random":
+                rows = np.random.RandomState(seed % 2**32).choice(X.shape[0], k, replace=False)
+                centers = np.ascontiguousarray(X[rows])
+            else:
+                centers = _native.kmeans_seed(X, k, seed)
+            counts = np.zeros(k, dtype=np.int64)
+            steps = 0
+        else:
+            centers = self.cluster_centers_
+            counts = getattr(self, "counts_", None)
+            if counts is None:
+                counts = np.bincount(self.labels_, minlength=centers.shape[0]).astype(np.int64)
+            steps = getattr(self, "n_steps_", 0)
+        batch_counts, sums, _ = _native.kmeans_stats_arrays(_native.kmeans_stats(centers, X))
+        total = counts + batch_counts
+        moved = batch_counts > 0
+        centers = centers.copy()
+        centers[moved] = (centers[moved] * counts[moved, None] + sums[moved]) / total[moved, None]
+        labels, sq = _native.kmeans_assign(centers, X)
+        self.cluster_centers_ = centers
+        self.counts_ = total
+        self.n_steps_ = steps + 1
+        self.labels_ = labels
+        self.inertia_ = float(sq.sum())
+        self.n_iter_ = self.n_steps_
         return self
 
     def fit_predict(self, X, y=None):

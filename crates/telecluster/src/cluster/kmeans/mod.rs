@@ -484,6 +484,42 @@ fn refine_run(
     }
 }
 
+/// The starting centres of a fit's first run with `seed`: greedy k-means++ (Arthur and
+/// Vassilvitskii, with scikit-learn's `2 + ln k` trials per centre), drawn from a seeded sample
+/// of large inputs. For fits that iterate elsewhere: mini-batch updates, or a Lloyd iteration
+/// whose rows are spread over machines.
+///
+/// # Errors
+/// [`Error::InvalidParam`] when `x` has fewer rows than `k` or `k` is 0.
+///
+/// ```
+/// use telecluster::cluster::kmeans::kmeans_plus_plus_centres;
+/// use telecluster::Matrix;
+/// let x = Matrix::from_rows(&[[0.0], [0.1], [10.0], [10.1]])?;
+/// let c = kmeans_plus_plus_centres(&x, 2, 0)?;
+/// assert!((c.get(0, 0) - c.get(1, 0)).abs() > 9.0);
+/// # Ok::<(), telecluster::Error>(())
+/// ```
+pub fn kmeans_plus_plus_centres<'a>(x: impl Into<MatrixRef<'a>>, k: usize, seed: u64) -> Result<Matrix> {
+    let x = x.into();
+    let n = x.n_rows();
+    if k == 0 || k > n {
+        return Err(Error::invalid(
+            Param::NClusters,
+            k,
+            format!("must be between 1 and the number of rows ({n})"),
+        ));
+    }
+    let mut rng = Rng::stream(seed, 0);
+    let centres = if n > seeding_rows(k) {
+        let idx = rng.sample_indices(n, seeding_rows(k));
+        kmeans_plus_plus(x.select_rows(&idx).view(), k, &mut rng)
+    } else {
+        kmeans_plus_plus(x, k, &mut rng)
+    };
+    Matrix::new(centres, k, x.n_cols())
+}
+
 /// The nearest of `centroids` to each row of `x` (ties to the lower cluster) and its squared
 /// distance: what a fitted model's centres say of new rows, for callers that keep only the
 /// centres (the negated sum of the distances is scikit-learn's `KMeans.score`).
