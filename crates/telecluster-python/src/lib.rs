@@ -589,15 +589,22 @@ fn read_logs<'py>(
     summary.set_item("bad_shown", shown)?;
     summary.set_item("formats", s.formats.clone())?;
     summary.set_item("untimed_left_out", s.untimed)?;
+    let (features, x, ids, carried) = table_parts(py, t)?;
+    Ok((features, x, ids, carried, summary))
+}
+
+/// A text column: its name and values.
+type TextParts = (String, Vec<String>);
+
+/// A table as Python builds a DataFrame from it: (feature names, features, the id column, the
+/// other text columns).
+fn table_parts<'py>(
+    py: Python<'py>,
+    t: &Table,
+) -> PyResult<(Vec<String>, Array2<'py>, Option<TextParts>, Vec<TextParts>)> {
     let ids = t.ids().map(|c| (c.name.clone(), c.values.clone()));
     let carried = t.carried().iter().map(|c| (c.name.clone(), c.values.clone())).collect();
-    Ok((
-        t.features().to_vec(),
-        matrix_to_py(py, t.x().clone())?,
-        ids,
-        carried,
-        summary,
-    ))
+    Ok((t.features().to_vec(), matrix_to_py(py, t.x().clone())?, ids, carried))
 }
 
 fn seconds(value: &str, param: Param) -> PyResult<u64> {

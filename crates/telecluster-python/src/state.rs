@@ -15,7 +15,7 @@ use telecluster::model::Model;
 use telecluster::stats::Moments;
 use telecluster::Error;
 
-use super::{matrix_to_py, py_err, table, value_error, view, Array2, F64s, I64s};
+use super::{matrix_to_py, py_err, table, table_parts, value_error, view, Array2, F64s, I64s};
 
 /// The options of `read_logs`, from its arguments (the route map as text: executors may not
 /// see the driver's files).
@@ -246,15 +246,8 @@ pub(crate) fn logs_features<'py>(
         return Err(value_error(format!("{source}: no request in the logs")));
     }
     let (t, untimed) = agg.to_table(source, window).map_err(py_err)?;
-    let ids = t.ids().map(|c| (c.name.clone(), c.values.clone()));
-    let carried = t.carried().iter().map(|c| (c.name.clone(), c.values.clone())).collect();
-    Ok((
-        t.features().to_vec(),
-        matrix_to_py(py, t.x().clone())?,
-        ids,
-        carried,
-        untimed,
-    ))
+    let (features, x, ids, carried) = table_parts(py, &t)?;
+    Ok((features, x, ids, carried, untimed))
 }
 
 /// The K-Means statistics (count, sum, squared distances per centre) of `x` against `centres`.
