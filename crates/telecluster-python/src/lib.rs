@@ -595,13 +595,12 @@ fn read_logs<'py>(
 
 /// A text column: its name and values.
 type TextParts = (String, Vec<String>);
+/// A table's parts (see [`table_parts`]).
+type TableParts<'py> = (Vec<String>, Array2<'py>, Option<TextParts>, Vec<TextParts>);
 
 /// A table as Python builds a DataFrame from it: (feature names, features, the id column, the
 /// other text columns).
-fn table_parts<'py>(
-    py: Python<'py>,
-    t: &Table,
-) -> PyResult<(Vec<String>, Array2<'py>, Option<TextParts>, Vec<TextParts>)> {
+fn table_parts<'py>(py: Python<'py>, t: &Table) -> PyResult<TableParts<'py>> {
     let ids = t.ids().map(|c| (c.name.clone(), c.values.clone()));
     let carried = t.carried().iter().map(|c| (c.name.clone(), c.values.clone())).collect();
     Ok((t.features().to_vec(), matrix_to_py(py, t.x().clone())?, ids, carried))
