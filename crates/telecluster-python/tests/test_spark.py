@@ -184,6 +184,8 @@ def test_kmeans_from_a_sample_reaches_the_best_of_ten(spark):
     assert dist.inertia_ == pytest.approx(local.inertia_, rel=1e-5)
     with pytest.raises(ValueError, match="not columns"):
         KMeans(2, features=["nope"]).fit(frame(spark, x))
+    with pytest.raises(ValueError, match="n_clusters"):
+        KMeans(0).fit(frame(spark, x))
 
 
 def test_scoring_equals_telecluster_score(spark, tmp_path, cli):

@@ -14,6 +14,7 @@ pyspark (4.0 or later, for ``applyInArrow``) and pyarrow are needed only for thi
 """
 
 import os
+import time
 import warnings
 
 import numpy as np
@@ -214,6 +215,11 @@ def _matrix(batch, names):
     return np.ascontiguousarray(np.column_stack(cols))
 
 
+#: Rows per cached block of a K-Means fit: 2 MiB of four features, large enough that a pass
+#: costs what copying its bytes costs, small enough to spread evenly over the cores.
+_BLOCK_ROWS = 65536
+
+
 def _numeric_columns(df):
     from pyspark.sql.types import NumericType
 
@@ -223,9 +229,10 @@ def _numeric_columns(df):
 class KMeans:
     """K-Means over a Spark DataFrame: Lloyd's iterations with the rows where they are.
 
-    Each iteration sends the centres to the executors; each partition assigns its rows and
-    returns telecluster's per-centre statistics (count, sum, squared distances), a few hundred
-    bytes; the driver merges them and moves the centres to the means. The stopping rule is
+    The feature columns are packed once into blocks of float64 rows. Each iteration, every
+    partition assigns its rows to the current centres and produces telecluster's per-centre
+    statistics (count, sum, squared distances: a few hundred bytes), which the driver merges,
+    in partition order, into the next centres: one Spark job per iteration. The stopping rule is
     scikit-learn's (squared centre shift at most ``tol`` times the mean feature variance, or no
     shift at all), so on data that fits one machine the result equals
     :class:`telecluster.KMeans` from the same starting centres.
@@ -273,39 +280,71 @@ class KMeans:
         self.sample_rows = sample_rows
         self.features = features
 
-    def _pass(self, df, centres, with_moments=False):
-        """One pass: the merged statistics of every row against ``centres`` (and the column
-        moments)."""
+    def _pack(self, data):
+        """The feature columns as blocks of float64 rows, one byte string per block, in an RDD
+        that the fit caches: what the iterations read. Spark then hands each Python worker a few
+        large byte strings per partition, instead of converting every cached row to Arrow on
+        every pass; measured on 10M rows x 4 features (local[2]), a pass that only reads its
+        input takes 0.4 s this way against 1.3-1.6 s through a cached DataFrame and
+        ``mapInArrow``."""
         import pyarrow as pa
 
         names = list(self.features_)
+        rows_per_block = _BLOCK_ROWS
 
-        def stats(batches):
-            state = None
-            parts = []
-            moments = []
+        def pack(batches):
+            pending, held = [], 0
+            schema = pa.schema([("rows", pa.int64()), ("block", pa.binary())])
+
+            def emit():
+                x = np.ascontiguousarray(np.vstack(pending)) if len(pending) > 1 else pending[0]
+                return pa.RecordBatch.from_pydict({"rows": [x.shape[0]], "block": [x.tobytes()]}, schema=schema)
+
             for batch in batches:
                 x = _matrix(batch, names)
                 if x.shape[0] == 0:
                     continue
+                if not np.isfinite(x).all():
+                    bad = np.argwhere(~np.isfinite(x))[0]
+                    raise ValueError(f"column {names[bad[1]]!r} has a missing or non-finite value")
+                pending.append(x)
+                held += x.shape[0]
+                if held >= rows_per_block:
+                    yield emit()
+                    pending, held = [], 0
+            if pending:
+                yield emit()
+
+        blocks = data.mapInArrow(pack, "rows long, block binary")
+        return blocks.rdd.map(lambda r: bytes(r.block))
+
+    def _pass(self, packed, centres, with_moments=False):
+        """One pass: the merged statistics of every row against ``centres`` (and the column
+        moments)."""
+        d = len(self.features_)
+
+        def stats(blocks):
+            parts, moments = [], []
+            for block in blocks:
+                x = np.frombuffer(block, dtype=np.float64).reshape(-1, d)
+                x = np.require(x, dtype=np.float64, requirements=["C", "A"])
                 parts.append(_native.kmeans_stats(centres, x))
                 if with_moments:
                     moments.append(_native.moments(x))
             if parts:
-                state = _native.kmeans_stats_merge(parts)
-                yield pa.RecordBatch.from_pydict(
-                    {"kind": ["kmeans"] + ["moments"] * len(moments), "state": [state] + moments},
-                    schema=pa.schema([("kind", pa.string()), ("state", pa.binary())]),
-                )
+                state = _native.kmeans_stats_merge(parts) if len(parts) > 1 else parts[0]
+                yield ("kmeans", state)
+                for m in moments:
+                    yield ("moments", m)
 
-        got = df.mapInArrow(stats, "kind string, state binary").toArrow().to_pydict()
-        kmeans = [s for k, s in zip(got["kind"], got["state"]) if k == "kmeans"]
+        got = packed.mapPartitions(stats).collect()
+        kmeans = [s for k, s in got if k == "kmeans"]
         if not kmeans:
             raise ValueError("the DataFrame has no rows")
         merged = _native.kmeans_stats_arrays(_native.kmeans_stats_merge(kmeans))
         moments = None
         if with_moments:
-            moments = _native.moments_merge([s for k, s in zip(got["kind"], got["state"]) if k == "moments"])
+            moments = _native.moments_merge([s for k, s in got if k == "moments"])
         return merged, moments
 
     def fit(self, df):
@@ -324,6 +363,7 @@ class KMeans:
             raise ValueError(f"max_iter must be >= 1, got {self.max_iter!r}")
         if not float(self.tol) >= 0:
             raise ValueError(f"tol must be >= 0, got {self.tol!r}")
+
         names = list(self.features) if self.features is not None else _numeric_columns(df)
         if not names:
             raise ValueError("no numeric feature column in the DataFrame; name them with features=")
@@ -331,7 +371,11 @@ class KMeans:
         if missing:
             raise ValueError(f"features {missing} are not columns of the DataFrame (its columns: {df.columns})")
         self.features_ = names
-        data = df.select(*names).persist()
+        data = df.select(*names)
+        # Every iteration reads the rows again, in blocks cached for the fit.
+        from pyspark import StorageLevel
+
+        packed = self._pack(data).persist(StorageLevel.MEMORY_AND_DISK)
         try:
             if isinstance(self.init, str):
                 if self.init != "k-means++":
@@ -345,32 +389,11 @@ class KMeans:
                 centres = np.ascontiguousarray(self.init, dtype=np.float64)
                 if centres.shape != (k, len(names)):
                     raise ValueError(f"init should have shape ({k}, {len(names)}), got {centres.shape}")
-            tol = None
-            converged = False
-            n_iter = 0
-            stats = None
-            while n_iter < int(self.max_iter):
-                (counts, sums, sse), moments = self._pass(data, centres, with_moments=tol is None)
-                if tol is None:
-                    tol = float(self.tol) * float(np.mean(moments[2]))
-                n_iter += 1
-                moved = counts > 0
-                new = centres.copy()
-                new[moved] = sums[moved] / counts[moved, None]
-                shift = float(((new - centres) ** 2).sum())
-                if shift == 0.0:
-                    stats = (counts, sse)
-                    converged = True
-                    break
-                centres = new
-                if shift <= tol:
-                    converged = True
-                    break
-            if stats is None:
-                (counts, _, sse), _ = self._pass(data, centres)
-                stats = (counts, sse)
+            out = _lloyd(lambda c, m: self._pass(packed, c, m), centres, float(self.tol), int(self.max_iter))
+            centres, stats, n_iter, converged, seconds = out
+            self._pass_seconds = seconds
         finally:
-            data.unpersist()
+            packed.unpersist()
         self.cluster_centers_ = centres
         self.counts_ = stats[0]
         self.inertia_ = float(stats[1].sum())
@@ -410,6 +433,47 @@ def _schema_with(df, columns):
     if taken:
         raise ValueError(f"the DataFrame already has columns {taken}")
     return StructType(list(df.schema.fields) + [StructField(c, types[t], True) for c, t in columns])
+
+
+def _lloyd(one_pass, centres, tol, max_iter):
+    """Lloyd's iterations from ``centres`` with scikit-learn's stopping rule, given a pass
+    (``one_pass(centres, with_moments)`` returns the merged (counts, sums, squared distances) of
+    every row, and the column moments when asked); returns (centres, (counts, squared
+    distances) of the rows against them, iterations, converged, each pass's seconds)."""
+    seconds = []
+
+    def timed(c, with_moments=False):
+        start = time.perf_counter()
+        out = one_pass(c, with_moments)
+        seconds.append(time.perf_counter() - start)
+        return out
+
+    abs_tol = None
+    converged = False
+    n_iter = 0
+    stats = None
+    while n_iter < max_iter:
+        (counts, sums, sse), moments = timed(centres, abs_tol is None)
+        if abs_tol is None:
+            abs_tol = tol * float(np.mean(moments[2]))
+        n_iter += 1
+        moved = counts > 0
+        new = centres.copy()
+        new[moved] = sums[moved] / counts[moved, None]
+        shift = float(((new - centres) ** 2).sum())
+        if shift == 0.0:
+            # The rows' assignment to the new centres is the one just made.
+            stats = (counts, sse)
+            converged = True
+            break
+        centres = new
+        if shift <= abs_tol:
+            converged = True
+            break
+    if stats is None:
+        (counts, _, sse), _ = timed(centres)
+        stats = (counts, sse)
+    return centres, stats, n_iter, converged, seconds
 
 
 def _append(batch, columns):
