@@ -11,6 +11,7 @@
 //!    variance), and a last pass assigns every row to the final centres for the inertia and
 //!    the sizes.
 //!
+//! Clusters are numbered by first appearance in the input, as the in-memory fit numbers them.
 //! Memory: the sample, one batch and k × d statistics, whatever the input's length.
 
 use super::{kmeans_part, KMeansPart, KMeansPartParams, Prepared, Step};
@@ -129,26 +130,40 @@ pub fn kmeans_stream(p: &StreamParams, source: &mut Source<'_>, progress: &mut d
     let mut passes = 1;
     let mut n_iter = 0;
     let mut converged = false;
-    let mut pass = |centres: &Matrix, passes: &mut usize| -> Result<CentroidStats> {
+    // Each pass also notes the order in which the centres first get a row, reading labels
+    // only until every centre has one (usually within the first batch): the last pass's order
+    // numbers the clusters as the in-memory fit numbers them, by first appearance in the file.
+    let mut pass = |centres: &Matrix, passes: &mut usize| -> Result<(CentroidStats, Vec<usize>)> {
         *passes += 1;
         progress(Step::Pass { pass: *passes });
         let mut stats = CentroidStats::new(k, d);
+        let mut order: Vec<usize> = Vec::with_capacity(k);
+        let mut seen = vec![false; k];
         source(&mut |batch: Table| {
             let z = prep.transform(batch.x()).map_err(|e| batch.locate(e))?;
             stats.add(centres, &z)?;
+            if order.len() < k {
+                for l in assign(centres, &z)?.0 {
+                    if !std::mem::replace(&mut seen[l as usize], true) {
+                        order.push(l as usize);
+                    }
+                }
+            }
             crate::interrupt::check()
         })?;
-        Ok(stats)
+        // Centres without a row come last, in their own order.
+        order.extend((0..k).filter(|&j| !seen[j]));
+        Ok((stats, order))
     };
     let mut last = None;
     while n_iter < p.kmeans.max_iter {
-        let stats = pass(&centres, &mut passes)?;
+        let (stats, order) = pass(&centres, &mut passes)?;
         n_iter += 1;
         let next = stats.means(&centres)?;
         let shift = center_shift(&centres, &next)?;
         if shift == 0.0 {
             // The rows' assignment to `next` is the one just made: no pass is needed.
-            last = Some(stats);
+            last = Some((stats, order));
             converged = true;
             break;
         }
@@ -158,19 +173,25 @@ pub fn kmeans_stream(p: &StreamParams, source: &mut Source<'_>, progress: &mut d
             break;
         }
     }
-    let stats = match last {
+    let (stats, order) = match last {
         Some(s) => s,
         None => pass(&centres, &mut passes)?,
     };
 
-    // The part, over every row: centres, sizes, inertia; the sample's labels and profiles.
+    // The part, over every row: centres (cluster i is centre order[i]), sizes, inertia; the
+    // sample's labels and profiles.
+    let centres = centres.select_rows(&order);
     let original = prep.inverse_transform(&centres)?;
     let features = sample.features();
-    for c in &mut part.clusters {
-        let j = c.id as usize;
-        c.size = stats.counts()[j] as usize;
-        c.centroid = super::Named::new(features, original.row(j));
-    }
+    part.clusters = order
+        .iter()
+        .enumerate()
+        .map(|(id, &j)| super::KMeansCluster {
+            id: id as u32,
+            size: stats.counts()[j] as usize,
+            centroid: super::Named::new(features, original.row(id)),
+        })
+        .collect();
     let (labels, _) = assign(&centres, data.z())?;
     let groups: Vec<Option<u32>> = labels.iter().map(|&l| Some(l)).collect();
     part.profiles = profiles(sample.x(), &groups, k, features);
