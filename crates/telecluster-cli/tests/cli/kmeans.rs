@@ -8,14 +8,14 @@ fn json_of(cmd: &mut Command) -> serde_json::Value {
 #[test]
 fn auto_picks_three_with_scikit_learns_centroids() {
     let wd = Workdir::new();
-    let v = json_of(
+    let report = json_of(
         wd.cmd()
             .arg("kmeans")
             .arg(fixture("telemetry_seed42.csv"))
             .args(["--k", "auto", "--json"]),
     );
-    assert_eq!(v["rows"], 320);
-    let v = &v["kmeans"];
+    assert_eq!(report["rows"], 320);
+    let v = &report["kmeans"];
     assert_eq!(v["k"], 3);
     assert_eq!(v["converged"], true);
     assert!(v["chosen_by"]["elbow"].is_string(), "{}", v["chosen_by"]);
@@ -33,31 +33,15 @@ fn auto_picks_three_with_scikit_learns_centroids() {
         .iter()
         .map(|r| (r[0].as_f64().unwrap(), r[1].as_f64().unwrap()))
         .collect();
-    let mut got: Vec<(f64, f64)> = v["clusters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["centroid"]["latency_ms"].as_f64().unwrap(),
-                c["centroid"]["error_rate_pct"].as_f64().unwrap(),
-            )
-        })
-        .collect();
     want.sort_by(|a, b| a.0.total_cmp(&b.0));
-    got.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let got = clusters_of(&report);
     for (g, w) in got.iter().zip(&want) {
         assert!(
             (g.0 - w.0).abs() <= 1e-9 * w.0.abs() && (g.1 - w.1).abs() <= 1e-9 * w.1.abs(),
             "{g:?} vs {w:?}"
         );
     }
-    let sizes: usize = v["clusters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["size"].as_u64().unwrap() as usize)
-        .sum();
+    let sizes: u64 = got.iter().map(|c| c.2).sum();
     assert_eq!(sizes, 320);
 }
 
