@@ -188,6 +188,122 @@ def test_kmeans_from_a_sample_reaches_the_best_of_ten(spark):
         KMeans(0).fit(frame(spark, x))
 
 
+def scratch_folders():
+    from pyspark import SparkFiles
+
+    root = SparkFiles.getRootDirectory()
+    return sorted(f for f in os.listdir(root) if f.startswith("telecluster-kmeans-"))
+
+
+def test_kmeans_rows_stay_beside_the_executor_and_are_read_again_when_gone(spark):
+    from telecluster.spark import _Resident
+
+    x = blobs(seed=2)
+    df = frame(spark, x, partitions=5)
+    rows = _Resident(df, ["f0", "f1", "f2"])
+    try:
+        n, variances = rows.open()
+        assert n == x.shape[0]
+        np.testing.assert_allclose(variances, x.var(axis=0), rtol=1e-12)
+        # One task per core reads the five partitions' files.
+        assert rows.tasks.getNumPartitions() == 2
+        centres = x[[0, 1, 2, 3]].copy()
+        counts, sums, sse = rows.stats(centres)
+        assert rows.reread == 0
+        assert counts.sum() == x.shape[0]
+        # Every file gone, as on an executor that was lost: each partition is read again from the
+        # DataFrame, to the same statistics, bit for bit.
+        (folder,) = scratch_folders()
+        from pyspark import SparkFiles
+
+        shutil.rmtree(os.path.join(SparkFiles.getRootDirectory(), folder))
+        again = rows.stats(centres)
+        assert rows.reread == 5
+        assert again[0].tolist() == counts.tolist()
+        assert again[1].tobytes() == sums.tobytes() and again[2].tobytes() == sse.tobytes()
+        # Reading a partition again writes its file where the task ran (here, the same machine),
+        # so the next pass finds every file.
+        rows.stats(centres)
+        assert rows.reread == 5
+    finally:
+        rows.close()
+    assert scratch_folders() == []
+
+
+def test_kmeans_in_one_stage_and_in_a_job_per_pass_give_the_same_bits(spark):
+    from telecluster.spark import KMeans
+
+    x = blobs(n=150_000, seed=6)  # two blocks of rows in each partition
+    df = frame(spark, x, partitions=2).cache()
+    init = x[[0, 1, 2, 3]].copy()
+    stage = KMeans(4, init=init, passes="stage").fit(df)
+    jobs = KMeans(4, init=init, passes="jobs").fit(df)
+    auto = KMeans(4, init=init).fit(df)
+    assert (stage._passes_ran, jobs._passes_ran, auto._passes_ran) == ("stage", "jobs", "stage")
+    for m in (jobs, auto):
+        assert m.cluster_centers_.tobytes() == stage.cluster_centers_.tobytes()
+        assert m.inertia_ == stage.inertia_ and m.n_iter_ == stage.n_iter_
+        assert m.counts_.tolist() == stage.counts_.tolist()
+    local = telecluster.KMeans(4, init=init, n_init=1).fit(x)
+    np.testing.assert_allclose(stage.cluster_centers_, local.cluster_centers_, rtol=1e-9, atol=1e-12)
+    assert stage.n_iter_ == local.n_iter_
+    # More partitions than the two cores: "auto" keeps the rows where they are and runs a job
+    # per pass; "stage" deals them out to one task per core first.
+    wide = frame(spark, x, partitions=5)
+    auto = KMeans(4, init=init).fit(wide)
+    dealt = KMeans(4, init=init, passes="stage").fit(wide)
+    assert (auto._passes_ran, dealt._passes_ran) == ("jobs", "stage")
+    for m in (auto, dealt):
+        np.testing.assert_allclose(m.cluster_centers_, local.cluster_centers_, rtol=1e-9, atol=1e-12)
+        assert m.counts_.tolist() == stage.counts_.tolist()
+    with pytest.raises(ValueError, match="passes must be"):
+        KMeans(4, passes="fast").fit(df)
+    assert scratch_folders() == []
+
+
+def test_the_stage_ignores_a_connection_without_the_fit_s_secret(spark):
+    import socket
+
+    from telecluster import _spark_gang as gang
+
+    x = blobs(n=2000, seed=8)
+    g = gang.Gang(frame(spark, x, partitions=2), ["f0", "f1", "f2"], "127.0.0.1")
+    try:
+        with socket.create_connection(g.address) as rogue:
+            rogue.sendall(b"\x30" + b"\0" * 7 + b"x" * 48)  # a hello with the wrong secret
+            n, variances = g.open()
+            assert rogue.recv(1) == b""  # closed by the driver
+        assert n == 2000
+        counts, _, _ = g.stats(x[:3].copy())
+        assert counts.sum() == 2000
+    finally:
+        g.close()
+    assert not g.thread.is_alive()
+
+
+def test_a_stage_that_loses_its_tasks_is_restarted_and_ends_where_it_would_have(spark):
+    # A session of its own (this one does not retry tasks), in its own process.
+    script = os.path.join(os.path.dirname(__file__), "spark_restart.py")
+    run = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "restarted" in run.stdout
+
+
+def test_kmeans_leaves_no_scratch_files_and_names_a_bad_value(spark):
+    from telecluster.spark import KMeans
+
+    x = blobs(seed=4)
+    KMeans(3, n_init=1).fit(frame(spark, x))
+    assert scratch_folders() == []
+    x[17, 1] = np.nan
+    with pytest.raises(Exception, match="'f1' has a missing or non-finite value"):
+        KMeans(3).fit(frame(spark, x))
+    assert scratch_folders() == []
+    with pytest.raises(ValueError, match="no rows"):
+        KMeans(3).fit(frame(spark, x[:0]))
+    assert scratch_folders() == []
+
+
 def test_scoring_equals_telecluster_score(spark, tmp_path, cli):
     from telecluster.spark import score
 

@@ -20,6 +20,7 @@ import warnings
 import numpy as np
 
 from . import _native
+from . import _spark_gang as _gang
 
 __all__ = ["KMeans", "features_from_logs", "score"]
 
@@ -215,11 +216,6 @@ def _matrix(batch, names):
     return np.ascontiguousarray(np.column_stack(cols))
 
 
-#: Rows per cached block of a K-Means fit: 2 MiB of four features, large enough that a pass
-#: costs what copying its bytes costs, small enough to spread evenly over the cores.
-_BLOCK_ROWS = 65536
-
-
 def _numeric_columns(df):
     from pyspark.sql.types import NumericType
 
@@ -229,12 +225,17 @@ def _numeric_columns(df):
 class KMeans:
     """K-Means over a Spark DataFrame: Lloyd's iterations with the rows where they are.
 
-    The feature columns are packed once into blocks of float64 rows. Each iteration, every
-    partition assigns its rows to the current centres and produces telecluster's per-centre
-    statistics (count, sum, squared distances: a few hundred bytes), which the driver merges,
-    in partition order, into the next centres: one Spark job per iteration. The stopping rule is
-    scikit-learn's (squared centre shift at most ``tol`` times the mean feature variance, or no
-    shift at all), so on data that fits one machine the result equals
+    The feature columns are read once. Where Spark can run it, one barrier stage holds the rows
+    for the whole fit (``passes="stage"``): each task keeps its partition's rows mapped from a
+    scratch file, and each iteration is the driver sending the centres to the tasks over a
+    socket and getting back telecluster's per-centre statistics (count, sum, squared distances:
+    a few hundred bytes per block of 65,536 rows), not a Spark job. Otherwise
+    (``passes="jobs"``) each partition's rows stay in a file beside its executor, and each
+    iteration is one Spark job of one task per core that maps them; a partition whose file is
+    not where its task ran is read again from the DataFrame. Either way the driver merges the
+    statistics in block order, so the result does not depend on where tasks ran, and the
+    stopping rule is scikit-learn's (squared centre shift at most ``tol`` times the mean
+    feature variance, or no shift at all): on data that fits one machine the result equals
     :class:`telecluster.KMeans` from the same starting centres.
 
     Features are used as they are (no scaling), as in scikit-learn; scale them beforehand when
@@ -256,6 +257,17 @@ class KMeans:
     sample_rows : int, default=100_000
     features : list of str, optional
         The feature columns (default: every numeric column).
+    passes : {"auto", "stage", "jobs"}, default="auto"
+        How the iterations run. "stage": one barrier stage for the whole fit, whose tasks (one
+        per partition, all running at once) hold the rows and answer each iteration's centres
+        over a socket to the driver: an iteration costs its arithmetic, where a Spark job costs
+        0.1-0.2 s before any work. A DataFrame with more partitions than the cluster has task
+        slots is repartitioned for it first (a shuffle of every row, once). "jobs": the rows
+        kept in files beside the executors, one Spark job per iteration; for clusters that
+        cannot run a barrier stage (dynamic allocation). "auto": "stage" when the DataFrame
+        has at most as many partitions as there are task slots and Spark can run it, else
+        "jobs" (``df.repartition(cores)``, cached, makes room for "stage"). On the same
+        partitions both give the same statistics, bit for bit.
 
     Attributes
     ----------
@@ -270,7 +282,7 @@ class KMeans:
     """
 
     def __init__(self, n_clusters=8, *, init="k-means++", n_init=10, max_iter=300, tol=1e-4,
-                 random_state=0, sample_rows=100_000, features=None):
+                 random_state=0, sample_rows=100_000, features=None, passes="auto"):
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
@@ -279,73 +291,7 @@ class KMeans:
         self.random_state = random_state
         self.sample_rows = sample_rows
         self.features = features
-
-    def _pack(self, data):
-        """The feature columns as blocks of float64 rows, one byte string per block, in an RDD
-        that the fit caches: what the iterations read. Spark then hands each Python worker a few
-        large byte strings per partition, instead of converting every cached row to Arrow on
-        every pass; measured on 10M rows x 4 features (local[2]), a pass that only reads its
-        input takes 0.4 s this way against 1.3-1.6 s through a cached DataFrame and
-        ``mapInArrow``."""
-        import pyarrow as pa
-
-        names = list(self.features_)
-        rows_per_block = _BLOCK_ROWS
-
-        def pack(batches):
-            pending, held = [], 0
-            schema = pa.schema([("rows", pa.int64()), ("block", pa.binary())])
-
-            def emit():
-                x = np.ascontiguousarray(np.vstack(pending)) if len(pending) > 1 else pending[0]
-                return pa.RecordBatch.from_pydict({"rows": [x.shape[0]], "block": [x.tobytes()]}, schema=schema)
-
-            for batch in batches:
-                x = _matrix(batch, names)
-                if x.shape[0] == 0:
-                    continue
-                if not np.isfinite(x).all():
-                    bad = np.argwhere(~np.isfinite(x))[0]
-                    raise ValueError(f"column {names[bad[1]]!r} has a missing or non-finite value")
-                pending.append(x)
-                held += x.shape[0]
-                if held >= rows_per_block:
-                    yield emit()
-                    pending, held = [], 0
-            if pending:
-                yield emit()
-
-        blocks = data.mapInArrow(pack, "rows long, block binary")
-        return blocks.rdd.map(lambda r: bytes(r.block))
-
-    def _pass(self, packed, centres, with_moments=False):
-        """One pass: the merged statistics of every row against ``centres`` (and the column
-        moments)."""
-        d = len(self.features_)
-
-        def stats(blocks):
-            parts, moments = [], []
-            for block in blocks:
-                x = np.frombuffer(block, dtype=np.float64).reshape(-1, d)
-                x = np.require(x, dtype=np.float64, requirements=["C", "A"])
-                parts.append(_native.kmeans_stats(centres, x))
-                if with_moments:
-                    moments.append(_native.moments(x))
-            if parts:
-                state = _native.kmeans_stats_merge(parts) if len(parts) > 1 else parts[0]
-                yield ("kmeans", state)
-                for m in moments:
-                    yield ("moments", m)
-
-        got = packed.mapPartitions(stats).collect()
-        kmeans = [s for k, s in got if k == "kmeans"]
-        if not kmeans:
-            raise ValueError("the DataFrame has no rows")
-        merged = _native.kmeans_stats_arrays(_native.kmeans_stats_merge(kmeans))
-        moments = None
-        if with_moments:
-            moments = _native.moments_merge([s for k, s in got if k == "moments"])
-        return merged, moments
+        self.passes = passes
 
     def fit(self, df):
         """Fit on every row of ``df`` (a Spark DataFrame).
@@ -363,6 +309,10 @@ class KMeans:
             raise ValueError(f"max_iter must be >= 1, got {self.max_iter!r}")
         if not float(self.tol) >= 0:
             raise ValueError(f"tol must be >= 0, got {self.tol!r}")
+        if self.passes not in ("auto", "stage", "jobs"):
+            raise ValueError(f"passes must be 'auto', 'stage' or 'jobs', got {self.passes!r}")
+        if isinstance(self.init, str) and self.init != "k-means++":
+            raise ValueError(f"init must be 'k-means++' or an array, got {self.init!r}")
 
         names = list(self.features) if self.features is not None else _numeric_columns(df)
         if not names:
@@ -372,28 +322,29 @@ class KMeans:
             raise ValueError(f"features {missing} are not columns of the DataFrame (its columns: {df.columns})")
         self.features_ = names
         data = df.select(*names)
-        # Every iteration reads the rows again, in blocks cached for the fit.
-        from pyspark import StorageLevel
-
-        packed = self._pack(data).persist(StorageLevel.MEMORY_AND_DISK)
+        if isinstance(self.init, str):
+            n = data.count()
+            if n == 0:
+                raise ValueError("the DataFrame has no rows")
+            sample = self._sample(data, n)
+            if sample.shape[0] < k:
+                raise ValueError(f"n_samples={sample.shape[0]} should be >= n_clusters={k}.")
+            local = LocalKMeans(k, n_init=int(self.n_init), random_state=int(self.random_state))
+            centres = local.fit(sample).cluster_centers_
+        else:
+            centres = np.ascontiguousarray(self.init, dtype=np.float64)
+            if centres.shape != (k, len(names)):
+                raise ValueError(f"init should have shape ({k}, {len(names)}), got {centres.shape}")
+        rows, n, variances = _open_rows(data, names, self.passes)
         try:
-            if isinstance(self.init, str):
-                if self.init != "k-means++":
-                    raise ValueError(f"init must be 'k-means++' or an array, got {self.init!r}")
-                sample = self._sample(data)
-                if sample.shape[0] < k:
-                    raise ValueError(f"n_samples={sample.shape[0]} should be >= n_clusters={k}.")
-                local = LocalKMeans(k, n_init=int(self.n_init), random_state=int(self.random_state))
-                centres = local.fit(sample).cluster_centers_
-            else:
-                centres = np.ascontiguousarray(self.init, dtype=np.float64)
-                if centres.shape != (k, len(names)):
-                    raise ValueError(f"init should have shape ({k}, {len(names)}), got {centres.shape}")
-            out = _lloyd(lambda c, m: self._pass(packed, c, m), centres, float(self.tol), int(self.max_iter))
-            centres, stats, n_iter, converged, seconds = out
+            if n == 0:
+                raise ValueError("the DataFrame has no rows")
+            abs_tol = float(self.tol) * float(np.mean(variances))
+            centres, stats, n_iter, converged, seconds = _lloyd(rows.stats, centres, abs_tol, int(self.max_iter))
             self._pass_seconds = seconds
+            self._passes_ran = "stage" if isinstance(rows, _gang.Gang) else "jobs"  # for tests
         finally:
-            packed.unpersist()
+            rows.close()
         self.cluster_centers_ = centres
         self.counts_ = stats[0]
         self.inertia_ = float(stats[1].sum())
@@ -401,13 +352,11 @@ class KMeans:
         self.converged_ = converged
         return self
 
-    def _sample(self, data):
-        n = data.count()
-        if n == 0:
-            raise ValueError("the DataFrame has no rows")
+    def _sample(self, data, n):
         fraction = min(1.0, 1.1 * int(self.sample_rows) / n)
         rows = data.sample(fraction=fraction, seed=int(self.random_state)).limit(int(self.sample_rows))
-        return _matrix(rows.toArrow(), self.features_)
+        # Checked as every row is when the fit reads them, for the same message.
+        return _gang.checked(rows.toArrow(), self.features_)
 
     def predict(self, df, *, output_col="cluster"):
         """``df`` with the nearest centre of each row in ``output_col`` (int)."""
@@ -424,6 +373,223 @@ class KMeans:
         return df.mapInArrow(assign, _schema_with(df, [(output_col, "int")]))
 
 
+def _open_rows(data, names, passes):
+    """The fit's rows, read once and held for its passes: in one gang-scheduled stage where Spark
+    can run one (``passes="stage"``), else as files beside the executors, one job per pass
+    (``"jobs"``). Returns (rows, number of rows, column variances)."""
+    sc = data.sparkSession.sparkContext
+    if passes in ("auto", "stage"):
+        n_slots = _gang.slots(sc)
+        if n_slots is None:
+            if passes == "stage":
+                raise RuntimeError(
+                    "Spark cannot run a barrier stage here (dynamic allocation is on, or no executor has registered yet)"
+                )
+        else:
+            # A barrier stage needs a task per partition running at once, and no narrowing
+            # (coalesce) inside it. Rows are not moved to make it fit unless asked: Spark SQL's
+            # repartition (sorted first, so the same rows land in the same places) costs more
+            # than the passes it saves on a short fit (10M x 4 rows on local[2]: 10-19 s).
+            parts = data.rdd.getNumPartitions()
+            tries = [data] if parts <= n_slots else []
+            if passes == "stage":
+                tries.append(data.repartition(min(parts, n_slots)))
+            unavailable = f"{parts} partitions, {n_slots} task slots"
+            for attempt in tries:
+                gang = None
+                try:
+                    gang = _gang.Gang(attempt, names, sc.getConf().get("spark.driver.host", "127.0.0.1"))
+                    n, variances = gang.open()
+                    return gang, n, variances
+                except _gang.Unavailable as e:
+                    gang.close()
+                    unavailable = e
+                except BaseException:
+                    if gang is not None:
+                        gang.close()
+                    raise
+            if passes == "stage":
+                raise RuntimeError(f"Spark cannot run the fit's barrier stage here: {unavailable}") from None
+    rows = _Resident(data, names)
+    try:
+        n, variances = rows.open()
+    except BaseException:
+        rows.close()
+        raise
+    return rows, n, variances
+
+
+_RESIDENT_SCHEMA = "part long, rows long, folder string, moments binary"
+
+
+class _Resident:
+    """A fit's rows, kept between iterations where they were read.
+
+    Spark hands a Python worker its input through a socket, so reading cached rows costs a
+    copy of every byte on every pass: measured on 10M rows x 4 features (local[2]), 0.4 s per
+    pass from blocks of bytes cached by Spark, 1.3-1.6 s from a cached DataFrame through
+    ``mapInArrow``. Here the first pass writes each partition's rows to a file beside the
+    executor and Spark caches only a marker naming it; the marker's cached block ties the
+    partition's later tasks to that executor, and the worker reads the file from the page
+    cache. Correctness never rests on the file: a task that does not find it reports the
+    partition, which is then read again from the DataFrame (Spark's own recovery of a lost
+    cached block, by lineage).
+    """
+
+    def __init__(self, data, names):
+        import uuid
+
+        self.data = data
+        self.names = list(names)
+        # A new folder per fit: fits never read each other's files.
+        self.fit_id = uuid.uuid4().hex
+        self.markers = None
+        self.tasks = None
+        self.reread = 0
+
+    def _written(self):
+        """The partitions written to files; one marker row each."""
+        return self.data.mapInArrow(_writer(self.names, self.fit_id), _RESIDENT_SCHEMA).rdd.map(tuple)
+
+    def open(self):
+        """The first pass: write every partition; returns (rows, column variances)."""
+        from pyspark import StorageLevel
+
+        self.markers = self._written().persist(StorageLevel.MEMORY_AND_DISK)
+        got = sorted(self.markers.collect())
+        n = sum(rows for _, rows, _, _ in got)
+        moments = [m for _, rows, _, m in got if rows > 0]
+        if not moments:
+            return 0, None
+        _, _, variances = _native.moments_merge(moments)
+        tasks = max(1, min(len(got), self.markers.context.defaultParallelism))
+        # One task per core, not per partition: a Python task costs tens of milliseconds
+        # however little it reads. coalesce groups partitions by where their markers are.
+        self.tasks = self.markers.coalesce(tasks)
+        return n, variances
+
+    def stats(self, centres):
+        """The merged K-Means statistics of every row against ``centres``, as arrays."""
+        d = len(self.names)
+        got = dict(self.tasks.mapPartitions(_part_stats(centres, d)).collect())
+        missing = sorted(p for p, s in got.items() if s is None)
+        if missing:
+            self.reread += len(missing)
+            sc = self.markers.context
+            again = sc.runJob(self._written().mapPartitions(_part_stats(centres, d)), lambda it: it, missing)
+            got.update(again)
+            if any(got[p] is None for p in missing):
+                raise RuntimeError(f"partitions {missing} could not be read again from the DataFrame")
+        return _gang.merge([item for p in got for item in got[p]])
+
+    def close(self):
+        """Deletes the files and the cached markers. Best effort: the files are in the
+        application's scratch directory, which Spark removes with the application."""
+        import shutil
+
+        from pyspark import SparkFiles
+
+        if self.markers is None:
+            return
+        try:
+            if self.tasks is not None:
+                self.tasks.mapPartitions(_remove_parts).collect()
+        except Exception as e:  # noqa: BLE001 - the fit's result does not depend on it
+            warnings.warn(f"telecluster.spark.KMeans: could not remove its scratch files: {e}", stacklevel=3)
+        finally:
+            self.markers.unpersist()
+            self.markers = None
+            # In local mode the executors' folder is the driver's: this also clears what a
+            # failed first pass left.
+            shutil.rmtree(os.path.join(SparkFiles.getRootDirectory(), f"telecluster-kmeans-{self.fit_id}"),
+                          ignore_errors=True)
+
+
+def _part_path(folder, part):
+    return os.path.join(folder, f"part-{part:05d}.f64")
+
+
+def _writer(names, fit_id):
+    """The first pass over a partition (``mapInArrow``): its feature rows, written as float64
+    to a file, and one marker row naming the file with the rows' column moments."""
+    d = len(names)
+
+    def write(batches):
+        import pyarrow as pa
+        from pyspark import SparkFiles, TaskContext
+
+        part = TaskContext.get().partitionId()
+        folder = os.path.join(SparkFiles.getRootDirectory(), f"telecluster-kmeans-{fit_id}")
+        os.makedirs(folder, exist_ok=True)
+        path = _part_path(folder, part)
+        # A task run twice (a retry, a recomputed marker) writes the same bytes; the rename
+        # makes sure no reader ever sees half of them.
+        tmp = f"{path}.{os.getpid()}.tmp"
+        rows = 0
+        try:
+            with open(tmp, "wb") as f:
+                for batch in batches:
+                    x = _gang.checked(batch, names)
+                    if x.shape[0] == 0:
+                        continue
+                    f.write(memoryview(x).cast("B"))
+                    rows += x.shape[0]
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
+        moments = _native.moments(_open_part(folder, part, rows, d)) if rows else b""
+        schema = pa.schema([("part", pa.int64()), ("rows", pa.int64()), ("folder", pa.string()),
+                            ("moments", pa.binary())])
+        yield pa.RecordBatch.from_pydict(
+            {"part": [part], "rows": [rows], "folder": [folder], "moments": [moments]}, schema=schema)
+
+    return write
+
+
+def _open_part(folder, part, rows, d):
+    """A written partition's rows (mapped, not copied), or None when its file is not here."""
+    path = _part_path(folder, part)
+    try:
+        if os.path.getsize(path) != rows * d * 8:
+            return None
+    except OSError:
+        return None
+    return np.memmap(path, dtype=np.float64, mode="r", shape=(rows, d))
+
+
+def _part_stats(centres, d):
+    """Per marker: (partition, its blocks' K-Means statistics against ``centres``, or None when
+    its file is not on this executor)."""
+
+    def stats(markers):
+        for part, rows, folder, _ in markers:
+            if rows == 0:
+                continue
+            x = _open_part(folder, part, rows, d)
+            yield part, None if x is None else list(_gang.block_stats(centres, x, part))
+
+    return stats
+
+
+def _remove_parts(markers):
+    import shutil
+
+    folders = set()
+    for part, _, folder, _ in markers:
+        folders.add(folder)
+        try:
+            os.remove(_part_path(folder, part))
+        except OSError:
+            pass
+    for folder in folders:
+        # Other tasks' files may still be in it; the last one out removes it.
+        if os.path.isdir(folder) and not os.listdir(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+    return iter(())
+
+
 def _schema_with(df, columns):
     """``df``'s schema with the columns added (a new schema: ``df.schema`` is not changed)."""
     from pyspark.sql.types import BooleanType, DoubleType, IntegerType, StructField, StructType
@@ -435,27 +601,25 @@ def _schema_with(df, columns):
     return StructType(list(df.schema.fields) + [StructField(c, types[t], True) for c, t in columns])
 
 
-def _lloyd(one_pass, centres, tol, max_iter):
-    """Lloyd's iterations from ``centres`` with scikit-learn's stopping rule, given a pass
-    (``one_pass(centres, with_moments)`` returns the merged (counts, sums, squared distances) of
-    every row, and the column moments when asked); returns (centres, (counts, squared
-    distances) of the rows against them, iterations, converged, each pass's seconds)."""
+def _lloyd(one_pass, centres, abs_tol, max_iter):
+    """Lloyd's iterations from ``centres`` with scikit-learn's stopping rule (a squared shift
+    of the centres of at most ``abs_tol``, or none at all), given a pass (``one_pass(centres)``
+    returns the merged (counts, sums, squared distances) of every row); returns (centres,
+    (counts, squared distances) of the rows against them, iterations, converged, each pass's
+    seconds)."""
     seconds = []
 
-    def timed(c, with_moments=False):
+    def timed(c):
         start = time.perf_counter()
-        out = one_pass(c, with_moments)
+        out = one_pass(c)
         seconds.append(time.perf_counter() - start)
         return out
 
-    abs_tol = None
     converged = False
     n_iter = 0
     stats = None
     while n_iter < max_iter:
-        (counts, sums, sse), moments = timed(centres, abs_tol is None)
-        if abs_tol is None:
-            abs_tol = tol * float(np.mean(moments[2]))
+        counts, sums, sse = timed(centres)
         n_iter += 1
         moved = counts > 0
         new = centres.copy()
@@ -471,7 +635,7 @@ def _lloyd(one_pass, centres, tol, max_iter):
             converged = True
             break
     if stats is None:
-        (counts, _, sse), _ = timed(centres)
+        counts, _, sse = timed(centres)
         stats = (counts, sse)
     return centres, stats, n_iter, converged, seconds
 

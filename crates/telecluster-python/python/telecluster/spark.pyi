@@ -1,5 +1,5 @@
 from os import PathLike
-from typing import Any, Optional, Union
+from typing import Literal, Any, Optional, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +37,7 @@ class KMeans:
         random_state: int = 0,
         sample_rows: int = 100_000,
         features: Optional[list[str]] = None,
+        passes: Literal["auto", "stage", "jobs"] = "auto",
     ) -> None: ...
     def fit(self, df: Any) -> "KMeans": ...
     def predict(self, df: Any, *, output_col: str = "cluster") -> Any: ...
