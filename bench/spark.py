@@ -5,12 +5,13 @@
     same aggregation written in Spark SQL (regexp_extract, ids folded by regexp_replace, then
     per route: count, error rate, percentile_approx of the request time at 0.5/0.95/0.99 and the
     mean). Both read the same file with Spark's text reader and collect the result.
-(b) K-Means on N rows x 4 features: telecluster.spark.KMeans against Spark
-    MLlib's KMeans (pyspark.mllib, the API that takes initial centres), same k, same initial
-    centres, tol 0, 1 + I iterations at most. Per-iteration time: for telecluster the median
-    wall time of its passes after the first (the first also loads the rows); for MLlib
-    (time of 1 + I iterations - time of 1 iteration) / I, so its one-time conversion of the rows
-    to JVM vectors is left out. The inertia reached is printed for both.
+(b) K-Means on N rows x 4 features: telecluster.spark.KMeans (passes="stage" and "jobs") against Spark
+    MLlib's KMeans (org.apache.spark.mllib.clustering.KMeans, the API that takes initial
+    centres, run through py4j on the rows converted once to cached JVM vectors), same k, same
+    initial centres, tol 0, 1 + I iterations at most. Per-iteration time: for telecluster the
+    median wall time of its passes after the first (the first also loads the rows); for MLlib
+    (median time of 1 + I iterations - median time of 1 iteration) / I, so its per-run set-up
+    is left out. The inertia reached is printed for both.
 
 Usage (after `cargo build --release` and the wheel and pyspark in the venv):
     .venv/bin/python bench/spark.py --log bench-data/logs/access-10000000.log --rows 10000000
@@ -32,6 +33,7 @@ def session(cores, memory):
         SparkSession.builder.master(f"local[{cores}]")
         .appName("telecluster-bench")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.memory", memory)
         .config("spark.sql.shuffle.partitions", str(2 * cores))
         .config("spark.driver.bindAddress", "127.0.0.1")
@@ -110,8 +112,8 @@ def logs(spark, path, reps):
 
 
 def kmeans(spark, rows, ks, iters, partitions, reps):
-    from pyspark.mllib.clustering import KMeans as MLlibKMeans
-    from pyspark.mllib.clustering import KMeansModel as MLlibModel
+    from pyspark.mllib.common import _py2java, _to_java_object_rdd
+    from pyspark.mllib.linalg import _convert_to_vector
     from pyspark.sql import functions as F
 
     from telecluster.spark import KMeans
@@ -130,26 +132,67 @@ def kmeans(spark, rows, ks, iters, partitions, reps):
     df = spark.range(rows, numPartitions=partitions).select(*cols).cache()
     df.count()
     rdd = df.rdd.map(lambda r: [r[0], r[1], r[2], r[3]]).cache()
-    rdd.count()
+    # MLlib's rows as JVM vectors, converted and cached once, and its KMeans driven through the
+    # JVM directly: pyspark's `KMeans.train` converts the Python rows again on every call, whose
+    # variable seconds-long cost made the per-iteration figure swing by 5x from run to run.
+    jvm = spark.sparkContext._jvm
+    vectors = _to_java_object_rdd(rdd.map(_convert_to_vector)).rdd().cache()
+    vectors.count()
     for k in ks:
         init = np.array(df.limit(k).toPandas().to_numpy(), dtype=np.float64)
-        # Ours: the passes' own wall times, the first (which also loads the rows) left out.
-        m = KMeans(k, init=init, max_iter=1 + iters, tol=0.0).fit(df)
-        per_ours = float(np.median(m._pass_seconds[1:]))
-        # MLlib's: 1 + I iterations against 1, so the rows' conversion to JVM vectors is left
-        # out; the best of `reps` of each, as its times vary from run to run.
-        def train(n):
-            return MLlibKMeans.train(rdd, k, maxIterations=n, initialModel=MLlibModel(init.tolist()), epsilon=0.0)
+        # Ours, both ways of running the passes: their own wall times, the first left out.
+        ours = {}
+        for passes in ("stage", "jobs"):
+            t = time.perf_counter()
+            m = KMeans(k, init=init, max_iter=1 + iters, tol=0.0, passes=passes).fit(df)
+            ours[passes] = (m, float(np.median(m._pass_seconds[1:])), time.perf_counter() - t)
+        centres = spark.sparkContext._gateway.new_array(jvm.org.apache.spark.mllib.linalg.Vector, k)
+        for i, c in enumerate(init):
+            centres[i] = _py2java(spark.sparkContext, _convert_to_vector(c))
 
-        t1, _ = best_of(reps, lambda: train(1))
-        tn, model = best_of(reps, lambda: train(1 + iters))
-        per_mllib = (tn - t1) / iters
-        cost = model.computeCost(rdd)
-        print(f"    {'telecluster.spark':22} {k:4d} {per_ours:12.3f} {rows / per_ours:14,.0f} {m.inertia_:24.6f} {m.n_iter_:11d}")
-        print(f"    {'MLlib KMeans':22} {k:4d} {per_mllib:12.3f} {rows / per_mllib:14,.0f} {cost:24.6f} {1 + iters:11d}")
-        print(f"    per-iteration ratio {per_mllib / per_ours:.2f}x; inertia relative difference "
-              f"{abs(m.inertia_ - cost) / cost:.1e}" + ("" if m.n_iter_ == 1 + iters else
-              f" (telecluster converged exactly after {m.n_iter_} iterations; MLlib ran {1 + iters})"))
+        def train(n):
+            km = jvm.org.apache.spark.mllib.clustering.KMeans().setK(k).setMaxIterations(n).setEpsilon(0.0)
+            return km.setInitialModel(jvm.org.apache.spark.mllib.clustering.KMeansModel(centres)).run(vectors)
+
+        # MLlib's: 1 + I iterations against 1 (which leaves out its per-run set-up: the rows'
+        # norms), the median of `reps` runs of each, alternated.
+        t1, tn = [], []
+        for _ in range(reps):
+            t1.append(best_of(1, lambda: train(1))[0])
+            t, model = best_of(1, lambda: train(1 + iters))
+            tn.append(t)
+        per_mllib = (float(np.median(tn)) - float(np.median(t1))) / iters
+        cost = model.computeCost(vectors)
+        for passes, (m, per_ours, total) in ours.items():
+            name = f"telecluster ({passes})"
+            print(f"    {name:22} {k:4d} {per_ours:12.3f} {rows / per_ours:14,.0f} {m.inertia_:24.6f} {m.n_iter_:11d}"
+                  f"   whole fit {total:.1f} s")
+        print(f"    {'MLlib KMeans':22} {k:4d} {per_mllib:12.3f} {rows / per_mllib:14,.0f} {cost:24.6f} {1 + iters:11d}"
+              f"   whole run of {1 + iters} {float(np.median(tn)):.1f} s")
+        for passes, (m, per_ours, _) in ours.items():
+            print(f"    per-iteration ratio, {passes}: {per_mllib / per_ours:.2f}x; inertia relative difference "
+                  f"{abs(m.inertia_ - cost) / cost:.1e}" + ("" if m.n_iter_ == 1 + iters else
+                  f" (telecluster converged exactly after {m.n_iter_} iterations; MLlib ran {1 + iters})"))
+
+
+def job_floor(spark, reps):
+    """What one Spark job costs here before any work: a job over cached markers (as the K-Means
+    iterations run one) with no Python, and with a Python task that only counts its input."""
+    sc = spark.sparkContext
+    markers = sc.parallelize(range(4), 4).map(lambda p: (p, 0, "", b"")).cache().coalesce(sc.defaultParallelism)
+    markers.count()
+
+    def times(f):
+        out = []
+        for _ in range(reps):
+            t = time.perf_counter()
+            f()
+            out.append(time.perf_counter() - t)
+        return f"{min(out):.3f}-{max(out):.3f} s (median {np.median(out):.3f}) over {reps} jobs"
+
+    print("(c) the cost of a job, local: coalesced cached markers, one task per core")
+    print("    no Python:            " + times(lambda: markers._jrdd.count()))
+    print("    a Python task:        " + times(lambda: markers.mapPartitions(lambda it: [sum(1 for _ in it)]).collect()))
 
 
 def main():
@@ -162,6 +205,7 @@ def main():
     ap.add_argument("--memory", default="8g")
     ap.add_argument("--reps", type=int, default=2)
     ap.add_argument("--skip", choices=["logs", "kmeans"], default=None)
+    ap.add_argument("--floor", action="store_true", help="also time empty jobs (what an iteration cannot go below)")
     a = ap.parse_args()
     spark = session(a.cores, a.memory)
     import pyspark
@@ -172,7 +216,9 @@ def main():
     if a.skip != "logs":
         logs(spark, a.log, a.reps)
     if a.skip != "kmeans":
-        kmeans(spark, a.rows, a.k, a.iters, 2 * a.cores, a.reps)
+        kmeans(spark, a.rows, a.k, a.iters, a.cores, a.reps)
+    if a.floor:
+        job_floor(spark, 20)
     spark.stop()
 
 
