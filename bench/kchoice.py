@@ -5,6 +5,7 @@ number of groups on labelled data.
 Usage (from the repository root, after `cargo build --release`):
     .venv/bin/python bench/kchoice.py [--cases 60] [--k-max 35] [--seed 0] [--out DIR]
                                       [--binary target/release/telecluster] [--json RESULTS.json]
+                                      [--gap] [--more] [--trim] [--reuse EARLIER.json]
 
 The suite (seeded, written to --out as CSV files with their truth):
 - synthetic groups: k from 2 to 30, 2 to 16 features, Gaussian groups whose sizes differ up to
@@ -17,8 +18,13 @@ The suite (seeded, written to --out as CSV files with their truth):
 For every case, every criterion looks at the same fits: scikit-learn's KMeans (n_init=4,
 random_state=0) for k = 1..k_max on the standardised data. Criteria: the elbow's knee
 (Kneedle, as telecluster's), the best mean silhouette, the best Calinski-Harabasz index, the
-best (lowest) Davies-Bouldin index; with --gap, also the gap statistic. telecluster runs `kmeans FILE --k auto --k-max K_MAX
---json`. Prints hits (exact) and near hits (within one) per criterion; telecluster's own fits
+best (lowest) Davies-Bouldin index; with --gap, also the gap statistic; with --more, the BIC of a
+mixture of spherical Gaussians, one variance per group (X-means' criterion), and Sugar and
+James' jump; with --trim, the four criteria and their vote again after dropping the rows whose
+k-nearest-neighbour distance is far above the others' (a robust fence), as a sweep that set
+anomalies aside first would see them. telecluster runs `kmeans FILE --k auto --k-max K_MAX
+--json`. "vote" is telecluster's rule (select::elbow) replayed on scikit-learn's fits.
+Prints hits (exact) and near hits (within one) per criterion; telecluster's own fits
 are its own, as a user would get them.
 """
 import argparse
@@ -139,26 +145,80 @@ def gap_statistic(x, inertia, seed, b=5):
     return next((k for k in range(1, k_max) if gap[k - 1] >= gap[k] - s[k]), k_max)
 
 
-def criteria(x, k_max, seed):
+def bic_spherical(x, labels, centres):
+    """The BIC of the fit read as a mixture of spherical Gaussians, one variance per group, rows
+    assigned hard (Pelleg and Moore's X-means); higher is better."""
+    n, d = x.shape
+    k = len(centres)
+    sizes = np.bincount(labels, minlength=k).astype(float)
+    sse = np.bincount(labels, ((x - centres[labels]) ** 2).sum(axis=1), minlength=k)
+    used = sizes > 1
+    var = np.maximum(sse[used] / ((sizes[used] - 1) * d), 1e-12)
+    s = sizes[used]
+    ll = np.sum(s * np.log(s / n) - s * d / 2 * np.log(2 * np.pi * var) - (s - 1) * d / 2)
+    return ll - (k - 1 + k * d + k) / 2 * np.log(n)
+
+
+def jump(inertia, n, d):
+    """Sugar and James' jump method (2003): the largest rise of the distortion to the power -d/2."""
+    t = np.concatenate([[0.0], (np.asarray(inertia) / (n * d)) ** (-d / 2)])
+    return int(np.argmax(np.diff(t))) + 1
+
+
+def trimmed(x):
+    """The rows whose distance to their k-th nearest neighbour (k = 2d, within 4..32) is within a
+    robust fence: the log distance at most 3.5 scaled MADs above its median. Uniform anomalies
+    sit far above the groups' rows; the groups' own tails mostly stay."""
+    from sklearn.neighbors import NearestNeighbors
+    k = int(np.clip(2 * x.shape[1], 4, 32))
+    dist = NearestNeighbors(n_neighbors=k + 1).fit(x).kneighbors(x)[0][:, -1]
+    lg = np.log(np.maximum(dist, 1e-300))
+    med = np.median(lg)
+    mad = 1.4826 * np.median(np.abs(lg - med))
+    return x[lg <= med + 3.5 * mad]
+
+
+def vote(found, curves):
+    """telecluster's rule (select::elbow::decide) over the four criteria: the k named most; a tie
+    to Calinski-Harabasz's k if tied, else to the tied k with the best silhouette."""
+    ks = [found[c] for c in ("knee", "silhouette", "calinski_harabasz", "davies_bouldin") if found[c] is not None]
+    count = {k: ks.count(k) for k in ks}
+    top = max(count.values())
+    tied = sorted(k for k in count if count[k] == top)
+    if len(tied) == 1:
+        return tied[0]
+    if found["calinski_harabasz"] in tied:
+        return found["calinski_harabasz"]
+    sil = curves["silhouette"]
+    return max(tied, key=lambda k: (sil[k - 1] if sil[k - 1] is not None else -2.0, -k))
+
+
+def criteria(x, k_max, seed, more=False):
     from sklearn.cluster import KMeans
     from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
-    ks, inertia, sil, ch, db = [], [], {}, {}, {}
+    ks, inertia, sil, ch, db, bic = [], [], {}, {}, {}, {}
     for k in range(1, min(k_max, len(x) - 1) + 1):
         m = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(x)
         ks.append(k)
         inertia.append(m.inertia_)
+        if more:
+            bic[k] = bic_spherical(x, m.labels_, m.cluster_centers_)
         if k >= 2 and len(np.unique(m.labels_)) >= 2:
             sil[k] = silhouette_score(x, m.labels_, sample_size=min(len(x), 4000), random_state=seed)
             ch[k] = calinski_harabasz_score(x, m.labels_)
             db[k] = davies_bouldin_score(x, m.labels_)
     curves = {"inertia": inertia, "silhouette": [sil.get(k) for k in ks], "calinski_harabasz": [ch.get(k) for k in ks],
               "davies_bouldin": [db.get(k) for k in ks]}
-    return curves, {
+    found = {
         "knee": kneedle(ks, inertia),
         "silhouette": max(sil, key=sil.get) if sil else None,
         "calinski_harabasz": max(ch, key=ch.get) if ch else None,
         "davies_bouldin": min(db, key=db.get) if db else None,
     }
+    if more:
+        found["bic"] = max(bic, key=bic.get)
+        found["jump"] = jump(inertia, *x.shape)
+    return curves, found
 
 
 def main():
@@ -171,6 +231,10 @@ def main():
     ap.add_argument("--json", default=None)
     ap.add_argument("--gap", action="store_true",
                     help="also the gap statistic (5 reference sets per case: slow)")
+    ap.add_argument("--more", action="store_true",
+                    help="also X-means' BIC and Sugar and James' jump on the same fits")
+    ap.add_argument("--trim", action="store_true",
+                    help="also the vote of the four criteria on the rows left after a k-NN distance fence")
     ap.add_argument("--reuse", default=None,
                     help="a --json file of an earlier run on the same suite: its criteria are kept, "
                          "only telecluster runs again")
@@ -187,16 +251,27 @@ def main():
         path = os.path.join(a.out, name + ".csv")
         np.savetxt(path, x, delimiter=",", header=",".join(f"f{i}" for i in range(x.shape[1])), comments="",
                    fmt="%.17g")
-        if name in reuse:
+        z = StandardScaler().fit_transform(x)
+        if name in reuse and (not a.more or "bic" in reuse[name]):
             old = reuse[name]
             curves = old["curves"]
-            found = {c: old[c] for c in names[:-1] if c in old}
+            found = {c: old[c] for c in [*names[:-1], "bic", "jump"] if c in old}
         else:
-            z = StandardScaler().fit_transform(x)
-            curves, found = criteria(z, a.k_max, a.seed)
+            curves, found = criteria(z, a.k_max, a.seed, more=a.more)
+        found["vote"] = vote(found, curves)
+        for c in ["vote", *(["bic", "jump"] if a.more else [])]:
+            if c not in names:
+                names.insert(-1, c)
+        if a.trim:
+            zt = trimmed(z)
+            curves_t, found_t = criteria(zt, a.k_max, a.seed)
+            found["trimmed_rows"] = len(z) - len(zt)
+            found["trimmed"] = {c: found_t[c] for c in names[:4]}
+            found["trimmed_vote"] = vote(found_t, curves_t)
+            if "trimmed_vote" not in names:
+                names.insert(-1, "trimmed_vote")
         if a.gap:
             if "gap" not in found:
-                z = StandardScaler().fit_transform(x)
                 found["gap"] = gap_statistic(z, curves["inertia"], a.seed)
             if "gap" not in names:
                 names.insert(-1, "gap")
