@@ -57,6 +57,23 @@ def block_stats(centres, x, part):
         yield (part, i), _native.kmeans_stats(centres, x[start:start + BLOCK_ROWS])
 
 
+def block_moments(x, part):
+    """(key, column moments) of each :data:`BLOCK_ROWS`-row slice of a partition's rows ``x``:
+    the same slices as :func:`block_stats`, so that every way of running the passes merges the
+    same moments in the same order and reaches the same tolerance, bit for bit."""
+    return [((part, i), _native.moments(x[s:s + BLOCK_ROWS])) for i, s in enumerate(range(0, x.shape[0], BLOCK_ROWS))]
+
+
+def variances(keyed):
+    """(rows, column variances) from ``keyed`` ((key, moments) pairs) merged in key order;
+    (0, None) when there are none."""
+    states = [m for _, m in sorted(keyed, key=lambda kv: kv[0])]
+    if not states:
+        return 0, None
+    n, _, var = _native.moments_merge(states)
+    return n, var
+
+
 def merge(keyed):
     """The statistics of ``keyed`` ((key, bytes) pairs) merged in key order, as arrays."""
     states = [s for _, s in sorted(keyed, key=lambda kv: kv[0])]
@@ -91,7 +108,8 @@ def _recv(sock, limit=1 << 31):
     return _recv_exact(sock, n)
 
 
-def _encode_items(items):
+def encode_items(items):
+    """((partition, block), bytes) pairs as one message (also a marker's moments in "jobs")."""
     out = [struct.pack("<q", len(items))]
     for (part, idx), data in items:
         out.append(struct.pack(_ITEM, part, idx, len(data)))
@@ -99,7 +117,8 @@ def _encode_items(items):
     return b"".join(out)
 
 
-def _decode_items(msg):
+def decode_items(msg):
+    """The pairs of :func:`encode_items`; ConnectionError on a malformed message."""
     (count,) = struct.unpack_from("<q", msg, 0)
     at, items = 8, []
     for _ in range(count):
@@ -142,20 +161,19 @@ def task(address, secret, names):
             x = np.memmap(path, dtype=np.float64, mode="r", shape=(rows, d)) if rows else np.zeros((0, d))
         finally:
             os.remove(path)  # the mapping keeps the bytes until the task ends
-        starts = range(0, rows, BLOCK_ROWS)
-        moments = [((part, i), _native.moments(x[s:s + BLOCK_ROWS])) for i, s in enumerate(starts)]
+        moments = block_moments(x, part)
         # Which run of the stage this is (Python's task context does not say): the lowest task
         # attempt id of the gang, the same for every task of a run and higher for each restart.
         attempt = min(int(t) for t in ctx.allGather(str(ctx.taskAttemptId())))
         with socket.create_connection(address) as sock:
             _send(sock, struct.pack(_HELLO, secret, attempt, part))
-            _send(sock, _encode_items(moments))
+            _send(sock, encode_items(moments))
             while True:
                 msg = _recv(sock)
                 if msg == b"stop":
                     break
                 centres = np.frombuffer(msg, dtype=np.float64).reshape(-1, d)
-                _send(sock, _encode_items(list(block_stats(centres, x, part))))
+                _send(sock, encode_items(list(block_stats(centres, x, part))))
         yield pa.RecordBatch.from_pydict({"rows": [rows]}, schema=pa.schema([("rows", pa.int64())]))
 
     return run
@@ -222,7 +240,7 @@ class Gang:
                 if not hmac.compare_digest(secret, self.secret):
                     conn.close()
                     continue
-                moments = _decode_items(_recv(conn))
+                moments = decode_items(_recv(conn))
                 conn.settimeout(None)
             except (OSError, ConnectionError, struct.error):
                 conn.close()
@@ -246,12 +264,7 @@ class Gang:
 
     def open(self):
         """Waits for the stage; returns (rows, column variances)."""
-        moments = self._gather()
-        states = [m for _, m in sorted(moments, key=lambda kv: kv[0])]
-        if not states:
-            return 0, None
-        n, _, variances = _native.moments_merge(states)
-        return n, variances
+        return variances(self._gather())
 
     def stats(self, centres):
         """One pass: the merged statistics of every row against ``centres``."""
@@ -262,7 +275,7 @@ class Gang:
                     _send(c, msg)
                 got = []
                 for c in self.conns:
-                    got.extend(_decode_items(_recv(c)))
+                    got.extend(decode_items(_recv(c)))
                 return merge(got)
             except (OSError, ConnectionError, struct.error):
                 # A task was lost: Spark restarts the whole stage, whose tasks connect again.

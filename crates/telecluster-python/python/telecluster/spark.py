@@ -457,11 +457,9 @@ class _Resident:
 
         self.markers = self._written().persist(StorageLevel.MEMORY_AND_DISK)
         got = sorted(self.markers.collect())
-        n = sum(rows for _, rows, _, _ in got)
-        moments = [m for _, rows, _, m in got if rows > 0]
-        if not moments:
+        n, variances = _gang.variances([item for _, _, _, m in got for item in _gang.decode_items(m)])
+        if n == 0:
             return 0, None
-        _, _, variances = _native.moments_merge(moments)
         tasks = max(1, min(len(got), self.markers.context.defaultParallelism))
         # One task per core, not per partition: a Python task costs tens of milliseconds
         # however little it reads. coalesce groups partitions by where their markers are.
@@ -511,7 +509,7 @@ def _part_path(folder, part):
 
 def _writer(names, fit_id):
     """The first pass over a partition (``mapInArrow``): its feature rows, written as float64
-    to a file, and one marker row naming the file with the rows' column moments."""
+    to a file, and one marker row naming the file with the column moments of its blocks."""
     d = len(names)
 
     def write(batches):
@@ -539,7 +537,7 @@ def _writer(names, fit_id):
             if os.path.exists(tmp):
                 os.remove(tmp)
             raise
-        moments = _native.moments(_open_part(folder, part, rows, d)) if rows else b""
+        moments = _gang.encode_items(_gang.block_moments(_open_part(folder, part, rows, d), part) if rows else [])
         schema = pa.schema([("part", pa.int64()), ("rows", pa.int64()), ("folder", pa.string()),
                             ("moments", pa.binary())])
         yield pa.RecordBatch.from_pydict(
